@@ -1,0 +1,45 @@
+"""Atomic file writes: a temporary file in the target folder, then a rename.
+
+A crash or kill mid-write leaves the old file (or none), never a half-written one. Disk-full and
+permission problems become ExportError naming the folder and what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.errors import ExportError
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call write(temporary_path), then move the result onto target."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        os.close(handle)
+    except OSError as exc:
+        raise ExportError(_explain(exc, target)) from None
+    try:
+        write(Path(temporary))
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ExportError(_explain(exc, target)) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _explain(exc: OSError, target: Path) -> str:
+    folder = target.parent
+    if exc.errno == errno.ENOSPC:
+        return f"cannot write {target.name}: the disk holding {folder} is full; free some space or choose another folder"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write to {folder}: it is read-only or not yours; choose another folder"
+    return f"cannot write {target}: {exc.strerror or exc}"

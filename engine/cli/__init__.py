@@ -1,0 +1,1 @@
+"""The `noisescope` command line: headless use of the engine."""

@@ -1,0 +1,41 @@
+"""`noisescope <command>`: one module per command, each with register(subparsers)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.cli import generate_cmd, models_cmd, samplers_cmd
+from engine.cli.common import UsageError, fail
+
+COMMANDS = [models_cmd, samplers_cmd, generate_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="noisescope",
+        description="Watch generative image models turn noise into images. With no command, opens the window.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

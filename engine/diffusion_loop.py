@@ -1,0 +1,98 @@
+"""The denoising loop, written out: one model evaluation, one scheduler step, one event."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections.abc import Iterator
+
+import torch
+
+from engine.events import Cancelled, Event, Finished, Step, frozen_array
+from engine.models.loaded import DiffusionModel
+from engine.noise import initial_noise, sample_generators
+from engine.prediction import noise_levels, split_prediction
+from engine.previews import PreviewPipe, images_to_uint8, noise_to_uint8, to_numpy
+from engine.recipe import Recipe
+from engine.samplers import SAMPLERS, make_scheduler
+
+
+@torch.inference_mode()
+def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | None = None,
+            previews: bool = True) -> Iterator[Event]:
+    """Yields a Step per model evaluation, then Finished (or Cancelled at the next step)."""
+    started = time.perf_counter()
+    device, info = model.device, model.info
+    scheduler = make_scheduler(recipe.sampler, model.scheduler_config)
+    scheduler.set_timesteps(recipe.steps, device=device)
+    timesteps = scheduler.timesteps
+    levels = noise_levels(scheduler)
+    timestep_values = timesteps.detach().cpu().tolist()
+
+    generators = sample_generators(recipe.seed, recipe.batch)
+    noise = initial_noise(generators, (info.channels, info.height, info.width))
+    x = noise.to(device) * float(scheduler.init_noise_sigma)
+
+    labels, guided = _class_labels(model, recipe)
+    step_kwargs = _step_kwargs(scheduler, recipe, generators)
+    pipe = PreviewPipe(device)
+    total = len(timesteps)
+
+    for index, t in enumerate(timesteps):
+        if cancel is not None and cancel.is_set():
+            yield from pipe.flush()
+            yield Cancelled(recipe, at_step=index)
+            return
+        x_in = scheduler.scale_model_input(x, t)
+        output = _predict(model, x_in, t, labels, guided, recipe.guidance)
+        if previews:
+            x0, eps = split_prediction(output, x_in, levels[index], model.prediction_type)
+            frames = [images_to_uint8(x_in), images_to_uint8(x0), noise_to_uint8(eps)]
+
+            def build(arrays, index=index):
+                return Step(index, total, timestep_values[index], levels[index], arrays[0], arrays[1],
+                            arrays[2], time.perf_counter() - started)
+
+            yield from pipe.push(frames, build)
+        x = scheduler.step(output, t, x, **step_kwargs).prev_sample
+
+    yield from pipe.flush()
+    images = frozen_array(to_numpy(images_to_uint8(x)))
+    yield Finished(recipe, images, time.perf_counter() - started)
+
+
+def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
+             guided: bool, guidance: float) -> torch.Tensor:
+    """The model output in float32; with guidance, conditional and unconditional in one batch."""
+    x_in = x_in.to(model.dtype)
+    if guided:
+        null = torch.full_like(labels, model.null_label)
+        both = model.unet(torch.cat([x_in, x_in]), t, class_labels=torch.cat([labels, null])).sample
+        conditional, unconditional = both.float().chunk(2)
+        return unconditional + guidance * (conditional - unconditional)
+    return model.unet(x_in, t, class_labels=labels).sample.float()
+
+
+def _class_labels(model: DiffusionModel, recipe: Recipe) -> tuple[torch.Tensor | None, bool]:
+    info = model.info
+    if not info.labels:
+        return None, False
+    if recipe.label is None:
+        if model.null_label is None:
+            return None, False  # check_against_model refuses this for label-only models
+        index, guided = model.null_label, False
+    else:
+        index, guided = info.labels.index(recipe.label), model.null_label is not None
+    labels = torch.full((recipe.batch,), index, dtype=torch.long, device=model.device)
+    return labels, guided and recipe.guidance != 1.0
+
+
+def _step_kwargs(scheduler, recipe: Recipe, generators: list[torch.Generator]) -> dict:
+    accepted = inspect.signature(scheduler.step).parameters
+    kwargs = {}
+    if "generator" in accepted:
+        kwargs["generator"] = generators  # one per sample: ancestral noise is per-sample too
+    if SAMPLERS[recipe.sampler].uses_eta:
+        kwargs["eta"] = recipe.eta
+    return kwargs

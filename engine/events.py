@@ -1,0 +1,65 @@
+"""The events `engine.run` yields: frozen, plain values, CPU uint8 numpy arrays only.
+
+Images are batch-first `(batch, height, width, channels)` uint8 arrays, channels 1 or 3,
+marked read-only so a consumer on another thread can never mutate what another one sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.recipe import Recipe
+
+
+def frozen_array(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class Started:
+    recipe: Recipe
+    total_steps: int
+    image_shape: tuple[int, int, int]  # height, width, channels
+    device: str
+    dtype: str
+    model_name: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One model evaluation of the run: the state after it, as previews."""
+
+    index: int  # 0-based
+    total: int
+    timestep: float
+    sigma: float  # noise level of x_t, as sqrt((1 - alpha_bar) / alpha_bar)
+    x_t: np.ndarray  # the noisy sample the model saw
+    x0: np.ndarray  # the model's prediction of the clean image
+    noise: np.ndarray | None  # the model's prediction of the noise (None for VAE and GAN)
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    recipe: Recipe
+    images: np.ndarray
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    recipe: Recipe
+    at_step: int  # steps completed before the cancel took effect
+
+
+@dataclass(frozen=True)
+class Failed:
+    recipe: Recipe | None
+    kind: str
+    message: str
+
+
+Event = Started | Step | Finished | Cancelled | Failed

@@ -1,0 +1,1 @@
+"""Exports: images, animations, sheets and trajectories, each carrying its recipe."""

@@ -1,0 +1,69 @@
+"""run(recipe, cancel): the one way from a recipe to a stream of events.
+
+Errors never escape as exceptions: a person's mistake or a bad model file becomes Failed with
+a kind and a message saying what to do; a bug becomes Failed("internal", ...) with the
+traceback logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import torch
+
+from engine.decoder_run import decode
+from engine.device import pick_dtype, resolve_device
+from engine.diffusion_loop import denoise
+from engine.errors import NoisescopeError, OutOfMemory
+from engine.events import Event, Failed, Started
+from engine.model_cache import ModelCache
+from engine.models.loaded import DiffusionModel
+from engine.models.registry import find_model
+from engine.recipe import Recipe
+
+log = logging.getLogger(__name__)
+_shared_cache = ModelCache()
+
+
+def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCache | None = None,
+        extra_model_paths: Iterable[Path] = (), previews: bool = True) -> Iterator[Event]:
+    resolved: Recipe | None = recipe
+    try:
+        info = find_model(recipe.model, extra_model_paths)
+        resolved = recipe.check_against_model(info)
+        device = resolve_device(recipe.device)
+        model = (cache or _shared_cache).get(info, device, pick_dtype(device))
+        yield Started(resolved, _total_steps(model, resolved), (info.height, info.width, info.channels),
+                      str(device), str(model.dtype).removeprefix("torch."), info.name)
+        if isinstance(model, DiffusionModel):
+            yield from denoise(model, resolved, cancel, previews=previews)
+        else:
+            yield from decode(model, resolved, cancel)
+    except NoisescopeError as exc:
+        yield Failed(resolved, exc.kind, exc.message)
+    except torch.OutOfMemoryError:
+        _free_memory()
+        yield Failed(resolved, OutOfMemory.kind,
+                     f"out of memory on {recipe.device}: lower the batch size (now {recipe.batch}) or use a "
+                     "smaller model; nothing was lost")
+    except Exception as exc:
+        log.exception("run failed")
+        yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def _total_steps(model, recipe: Recipe) -> int:
+    if not isinstance(model, DiffusionModel):
+        return 1
+    from engine.samplers import make_scheduler
+
+    scheduler = make_scheduler(recipe.sampler, model.scheduler_config)
+    scheduler.set_timesteps(recipe.steps)
+    return len(scheduler.timesteps)
+
+
+def _free_memory() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

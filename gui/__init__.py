@@ -1,0 +1,1 @@
+"""Noisescope's PySide6 front end. Importing this package does not import Qt."""

@@ -33,12 +33,18 @@ SCHEDULER = {
 }
 
 
-def _seeded(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
-    # Random but not degenerate weights, the same every time.
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.1)
+def _seeded(build, seed: int = 0) -> torch.nn.Module:
+    """The module's own default initialisation, drawn from a fixed seed (the global RNG is untouched)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return build()
+
+
+def _scaled_embeddings(module: torch.nn.Module) -> torch.nn.Module:
+    with torch.no_grad():  # class embeddings as strong as in a trained model
+        for child in module.modules():
+            if isinstance(child, torch.nn.Embedding):
+                child.weight.mul_(3)
     return module
 
 
@@ -46,7 +52,10 @@ def tiny_diffusion(folder: Path, name: str = "tiny-diffusion", labels: bool = Tr
     from diffusers import UNet2DModel
 
     config = dict(TINY_UNET, num_class_embeds=11 if labels else None)
-    unet = _seeded(UNet2DModel.from_config(config))
+    unet = _seeded(lambda: UNet2DModel.from_config(config))
+    if labels:
+        with torch.no_grad():  # make the label matter as much as the timestep, as in a trained model
+            unet.class_embedding.weight.mul_(3)
     return save_bundled(folder / name, {
         "name": name, "family": "diffusion", "architecture": "UNet2DModel", "architecture_config": config,
         "height": 8, "width": 8, "channels": 1, "labels": DIGITS if labels else None,
@@ -59,7 +68,7 @@ def tiny_vae(folder: Path, name: str = "tiny-vae") -> Path:
     return save_bundled(folder / name, {
         "name": name, "family": "vae", "architecture": "ConvVAE", "architecture_config": config,
         "height": 8, "width": 8, "channels": 1, "labels": None, "latent_dim": 4,
-    }, _seeded(ConvVAE(**config)).eval(), half=False)
+    }, _seeded(lambda: ConvVAE(**config)).eval(), half=False)
 
 
 def tiny_gan(folder: Path, name: str = "tiny-gan") -> Path:
@@ -67,14 +76,14 @@ def tiny_gan(folder: Path, name: str = "tiny-gan") -> Path:
     return save_bundled(folder / name, {
         "name": name, "family": "gan", "architecture": "DCGANGenerator", "architecture_config": config,
         "height": 8, "width": 8, "channels": 1, "labels": DIGITS, "latent_dim": 4,
-    }, _seeded(DCGANGenerator(**config)).eval(), half=False)
+    }, _scaled_embeddings(_seeded(lambda: DCGANGenerator(**config))).eval(), half=False)
 
 
 def tiny_diffusers_folder(folder: Path, name: str = "tiny-ddpm") -> Path:
     """A folder exactly as DDPMPipeline.save_pretrained writes it."""
     from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel
 
-    unet = _seeded(UNet2DModel.from_config(TINY_UNET), seed=1)
+    unet = _seeded(lambda: UNet2DModel.from_config(TINY_UNET), seed=1)
     scheduler = DDPMScheduler.from_config(SCHEDULER)
     DDPMPipeline(unet=unet, scheduler=scheduler).save_pretrained(folder / name)
     return folder / name

@@ -66,9 +66,8 @@ def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels:
              guided: bool, guidance: float) -> torch.Tensor:
     """The model output in float32; with guidance, conditional and unconditional in one batch."""
     x_in = x_in.to(model.dtype)
-    if guided:
-        null = torch.full_like(labels, model.null_label)
-        both = model.unet(torch.cat([x_in, x_in]), t, class_labels=torch.cat([labels, null])).sample
+    if guided:  # labels holds the asked class for the first half of the batch, the null class for the second
+        both = model.unet(torch.cat([x_in, x_in]), t, class_labels=labels).sample
         conditional, unconditional = both.float().chunk(2)
         return unconditional + guidance * (conditional - unconditional)
     return model.unet(x_in, t, class_labels=labels).sample.float()
@@ -84,8 +83,11 @@ def _class_labels(model: DiffusionModel, recipe: Recipe) -> tuple[torch.Tensor |
         index, guided = model.null_label, False
     else:
         index, guided = info.labels.index(recipe.label), model.null_label is not None
-    labels = torch.full((recipe.batch,), index, dtype=torch.long, device=model.device)
-    return labels, guided and recipe.guidance != 1.0
+    guided = guided and recipe.guidance != 1.0
+    labels = torch.full((recipe.batch,), index, dtype=torch.long)
+    if guided:
+        labels = torch.cat([labels, torch.full_like(labels, model.null_label)])
+    return labels.to(model.device), guided
 
 
 def _step_kwargs(scheduler, recipe: Recipe, generators: list[torch.Generator]) -> dict:

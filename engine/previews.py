@@ -19,7 +19,7 @@ NOISE_RANGE = 3.0  # predicted noise is ~N(0, 1): show +-3 sigma as black..white
 
 def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
     """(B, C, H, W) in [-1, 1] -> (B, H, W, C) uint8, on the same device."""
-    return ((images.float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8).permute(0, 2, 3, 1)
+    return ((images.float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
 
 def noise_to_uint8(noise: torch.Tensor) -> torch.Tensor:
@@ -27,7 +27,7 @@ def noise_to_uint8(noise: torch.Tensor) -> torch.Tensor:
 
 
 def to_numpy(frame: torch.Tensor) -> np.ndarray:
-    array = frame.contiguous().numpy() if frame.device.type == "cpu" else frame.cpu().contiguous().numpy()
+    array = frame.numpy() if frame.device.type == "cpu" else frame.cpu().numpy()
     array.flags.writeable = False
     return array
 

@@ -26,6 +26,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
         raise ExportError(_explain(exc, target)) from None
     try:
         write(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; exports are ordinary files
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -43,3 +44,13 @@ def _explain(exc: OSError, target: Path) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write to {folder}: it is read-only or not yours; choose another folder"
     return f"cannot write {target}: {exc.strerror or exc}"
+
+
+def _read_umask() -> int:
+    # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()

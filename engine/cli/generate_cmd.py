@@ -1,8 +1,10 @@
-"""`noisescope generate`: run a recipe headless, with a progress bar, and write PNGs."""
+"""`noisescope generate`: run a recipe headless, with a progress bar, and write PNGs (and, on
+request, a grid, animations, a contact sheet and the trajectory); the run goes into history."""
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -12,8 +14,12 @@ from tqdm import tqdm
 from engine.cli.common import USER_ERROR_KINDS, UsageError, add_model_path_option, fail, print_json
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Finished, Started, Step
-from engine.export.png import save_png
-from engine.models import default_model_name, discover_models
+from engine.export.animation import FORMATS, AnimationOptions
+from engine.export.animation import VIEWS as ANIMATION_VIEWS
+from engine.export.plan import ExportedFile, ExportPlan, export_run
+from engine.history import History
+from engine.models import default_model_name, discover_models, hashing
+from engine.models.registry import find_model
 from engine.paths import default_output_dir
 from engine.recipe import DEFAULT_GUIDANCE, MAX_SEED, Recipe
 from engine.run import run
@@ -35,7 +41,38 @@ def register(subparsers) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
+    add_export_options(parser)
     parser.set_defaults(func=run_generate)
+
+
+def add_export_options(parser) -> None:
+    group = parser.add_argument_group("exports", "files written next to the PNGs, each carrying the recipe")
+    group.add_argument("--animation", action="append", choices=FORMATS, default=[], metavar="FORMAT",
+                       help=f"the denoising as an animation: {', '.join(FORMATS)} (repeatable)")
+    group.add_argument("--view", choices=ANIMATION_VIEWS, default="x_t",
+                       help="what the animation shows: x_t (noisy sample), x0 (predicted image) or both")
+    group.add_argument("--frame-ms", type=int, default=AnimationOptions.frame_ms, help="ms per animation frame")
+    group.add_argument("--hold-ms", type=int, default=AnimationOptions.hold_ms, help="ms to hold the last frame")
+    group.add_argument("--scale", type=int, help="integer upscale of animation frames (default: readable size)")
+    group.add_argument("--sample", type=int, help="animate and sheet this sample (0-based) instead of the grid")
+    group.add_argument("--sheet", action="store_true", help="a contact sheet: every k-th step, labelled")
+    group.add_argument("--sheet-every", type=int, metavar="K", help="the sheet's k (default: about ten steps across)")
+    group.add_argument("--grid", action="store_true", help="the batch as one PNG grid")
+    group.add_argument("--trajectory", action="store_true",
+                       help="the whole run as a .trajectory.safetensors file, to scrub and export later")
+    group.add_argument("--no-history", dest="history", action="store_false", help="do not record the run in history")
+
+
+def export_plan_from_args(args) -> ExportPlan:
+    try:
+        return ExportPlan(
+            grid=args.grid, animations=tuple(dict.fromkeys(args.animation)), sheet=args.sheet,
+            sheet_every=args.sheet_every, sheet_sample=args.sample or 0, trajectory=args.trajectory,
+            animation=AnimationOptions(view=args.view, frame_ms=args.frame_ms, hold_ms=args.hold_ms,
+                                       scale=args.scale, sample=args.sample),
+        )
+    except NoisescopeError as exc:
+        raise UsageError(exc.message) from None
 
 
 def recipe_from_args(args) -> Recipe:
@@ -54,6 +91,7 @@ def recipe_from_args(args) -> Recipe:
 
 def run_generate(args) -> int:
     recipe = recipe_from_args(args)
+    export_plan_from_args(args)  # a mistake in the export options is told before the run, not after
     out_dir = args.out or default_output_dir()
     cancel = threading.Event()
     trajectory = Trajectory()
@@ -83,26 +121,43 @@ def run_generate(args) -> int:
 def write_outputs(args, trajectory: Trajectory, out_dir: Path) -> int:
     recipe = trajectory.recipe
     assert recipe is not None and trajectory.final is not None
-    paths = []
-    stem = f"{_safe(recipe.model)}-{recipe.sampler}-{recipe.steps}"
+    plan = export_plan_from_args(args)
+    model_hash = _model_hash(recipe.model, args.model_paths)
     try:
-        for index, image in enumerate(trajectory.final):
-            path = out_dir / f"{stem}-seed{recipe.seed + index}.png"
-            paths.append(save_png(image, path, recipe, sample_index=index))
+        written = export_run(trajectory, out_dir, plan, model_hash)
     except NoisescopeError as exc:
         return fail(exc.message)
+    run_id = _record_history(trajectory, model_hash, written) if args.history else None
     if args.json:
-        print_json({"recipe": recipe.to_dict(), "images": [str(p) for p in paths],
-                    "device": trajectory.device, "duration_s": round(trajectory.duration_s, 3)})
+        print_json({"recipe": recipe.to_dict(), "images": [str(f.path) for f in written if f.kind == "png"],
+                    "exports": [{"kind": f.kind, "path": str(f.path)} for f in written], "run_id": run_id,
+                    "model_hash": model_hash, "device": trajectory.device,
+                    "duration_s": round(trajectory.duration_s, 3)})
     else:
-        for path in paths:
-            print(path)
+        for exported in written:
+            print(exported.path)
     return 0
 
 
-def _safe(name: str) -> str:
-    name = Path(name).name or "model"
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:40]
+def _model_hash(model: str, model_paths) -> str | None:
+    try:
+        return hashing.model_hash(find_model(model, model_paths))
+    except NoisescopeError:
+        return None
+
+
+def _record_history(trajectory: Trajectory, model_hash: str | None, written: list[ExportedFile]) -> int | None:
+    """Record the run; a history that cannot be written costs a warning, never the images."""
+    kept = next((f.path for f in written if f.kind == "trajectory"), None)
+    try:
+        with History() as history:
+            run_id = history.add_run(trajectory, model_hash, kept)
+            for exported in written:
+                history.record_export(run_id, exported.path, exported.kind)
+            return run_id
+    except (sqlite3.Error, OSError, NoisescopeError) as exc:
+        print(f"noisescope: warning: the run was not recorded in history: {exc}", file=sys.stderr)
+        return None
 
 
 __all__ = ["MAX_SEED", "Finished", "register", "run_generate"]

@@ -16,18 +16,24 @@ from engine.recipe import Recipe
 from engine.samplers import NO_SAMPLER, SAMPLERS
 
 RECIPE_KEY = "noisescope_recipe"
+PARAMETERS_KEY = "parameters"
+
+
+def prompt_line(recipe: Recipe) -> str:
+    return f"class {recipe.label}" if recipe.label is not None else "unconditional"
 
 
 def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | None = None,
-                     sample_index: int = 0) -> str:
-    """The `parameters` text: a prompt line, then `Steps: N, Sampler: X, ...`."""
-    prompt = f"class {recipe.label}" if recipe.label is not None else "unconditional"
+                     sample_index: int | None = 0) -> str:
+    """The `parameters` text: a prompt line, then `Steps: N, Sampler: X, ...`.
+
+    sample_index None describes the whole batch (a grid): the first seed and the batch size."""
     sampler = SAMPLERS[recipe.sampler].display_name if recipe.sampler != NO_SAMPLER else recipe.family or "none"
     fields = [
         ("Steps", recipe.steps),
         ("Sampler", sampler),
         ("CFG scale", f"{recipe.guidance:g}"),
-        ("Seed", recipe.seed + sample_index),
+        ("Seed", recipe.seed + (sample_index or 0)),
         ("Size", f"{width}x{height}"),
     ]
     if model_hash:
@@ -36,8 +42,19 @@ def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | 
     if recipe.eta:
         fields.append(("Eta", f"{recipe.eta:g}"))
     if recipe.batch > 1:
-        fields += [("Batch size", recipe.batch), ("Batch pos", sample_index)]
-    return prompt + "\n" + ", ".join(f"{key}: {value}" for key, value in fields)
+        fields.append(("Batch size", recipe.batch))
+        if sample_index is not None:
+            fields.append(("Batch pos", sample_index))
+    return prompt_line(recipe) + "\n" + ", ".join(f"{key}: {value}" for key, value in fields)
+
+
+def png_info(recipe: Recipe, height: int, width: int, model_hash: str | None = None,
+             sample_index: int | None = 0) -> PngImagePlugin.PngInfo:
+    """The two text chunks, for a PNG or an APNG."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text(PARAMETERS_KEY, a1111_parameters(recipe, height, width, model_hash, sample_index))
+    info.add_text(RECIPE_KEY, recipe.to_json())
+    return info
 
 
 def image_from_array(array: np.ndarray) -> Image.Image:
@@ -46,10 +63,10 @@ def image_from_array(array: np.ndarray) -> Image.Image:
 
 
 def save_png(image: np.ndarray, path: Path, recipe: Recipe, model_hash: str | None = None,
-             sample_index: int = 0) -> Path:
-    info = PngImagePlugin.PngInfo()
-    height, width = image.shape[:2]
-    info.add_text("parameters", a1111_parameters(recipe, height, width, model_hash, sample_index))
-    info.add_text(RECIPE_KEY, recipe.to_json())
+             sample_index: int | None = 0, size: tuple[int, int] | None = None) -> Path:
+    """Write one (H, W, C) uint8 image. `size` (height, width) is the model's image size when
+    the picture is larger (a grid, an upscale): A1111's Size field names the sample size."""
+    height, width = size or image.shape[:2]
+    info = png_info(recipe, height, width, model_hash, sample_index)
     picture = image_from_array(image)
     return write_atomically(Path(path), lambda temporary: picture.save(temporary, format="PNG", pnginfo=info))

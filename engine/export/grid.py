@@ -1,0 +1,52 @@
+"""Tiling a batch into one picture, and the nearest-neighbour upscale tiny images need."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from engine.export.png import save_png
+from engine.recipe import Recipe
+
+PADDING = 2  # pixels between tiles
+READABLE = 256  # default upscale aims for a picture at least this many pixels across
+MAX_SCALE = 32
+
+
+def grid_columns(count: int) -> int:
+    return max(1, math.ceil(math.sqrt(count)))
+
+
+def make_grid(images: np.ndarray, columns: int | None = None, padding: int = PADDING,
+              fill: int = 0) -> np.ndarray:
+    """(B, H, W, C) uint8 -> (H', W', C): the samples in rows of `columns`, left to right."""
+    count, height, width, channels = images.shape
+    if count == 1:
+        return images[0]
+    columns = columns or grid_columns(count)
+    rows = math.ceil(count / columns)
+    grid = np.full((rows * height + (rows - 1) * padding, columns * width + (columns - 1) * padding, channels),
+                   fill, dtype=np.uint8)
+    for index, image in enumerate(images):
+        top, left = (index // columns) * (height + padding), (index % columns) * (width + padding)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def default_scale(height: int, width: int, target: int = READABLE) -> int:
+    """The integer upscale that makes a (height, width) picture readable: ~target px across."""
+    return max(1, min(MAX_SCALE, target // max(height, width, 1)))
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest neighbour: every pixel becomes a factor x factor block (crisp, no blur)."""
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def save_grid(images: np.ndarray, path: Path, recipe: Recipe, model_hash: str | None = None) -> Path:
+    """The whole batch as one PNG, carrying the recipe (A1111 line: first seed, batch size)."""
+    return save_png(make_grid(images), path, recipe, model_hash, sample_index=None, size=images.shape[1:3])

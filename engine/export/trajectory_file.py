@@ -1,0 +1,93 @@
+"""A whole run in one safetensors file, to scrub and export later without the model.
+
+Tensors: per-step uint8 previews stacked as (steps, B, H, W, C) (`x_t`, `x0`, and `noise`
+where the family has one), per-step `index`, `timestep`, `sigma`, `elapsed_s`, and `final`
+when the run finished. Metadata (strings): the recipe JSON, model name, device, outcome,
+duration and total steps. safetensors runs no code on load, so a file from anyone is safe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine.atomic import write_atomically
+from engine.errors import ExportError
+from engine.events import Step, frozen_array
+from engine.recipe import Recipe
+from engine.trajectory import Trajectory
+
+FORMAT = "noisescope-trajectory"
+FORMAT_VERSION = "1"
+SUFFIX = ".trajectory.safetensors"
+
+
+def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
+    from safetensors.numpy import save_file
+
+    if trajectory.recipe is None or not trajectory.steps:
+        raise ExportError("nothing to save: the run recorded no steps")
+    steps = trajectory.steps
+    tensors = {
+        "x_t": np.stack([s.x_t for s in steps]),
+        "x0": np.stack([s.x0 for s in steps]),
+        "index": np.array([s.index for s in steps], dtype=np.int64),
+        "total": np.array([s.total for s in steps], dtype=np.int64),
+        "timestep": np.array([s.timestep for s in steps], dtype=np.float64),
+        "sigma": np.array([s.sigma for s in steps], dtype=np.float64),
+        "elapsed_s": np.array([s.elapsed_s for s in steps], dtype=np.float64),
+    }
+    if all(s.noise is not None for s in steps):
+        tensors["noise"] = np.stack([s.noise for s in steps])
+    if trajectory.final is not None:
+        tensors["final"] = np.ascontiguousarray(trajectory.final)
+    metadata = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "recipe": trajectory.recipe.to_json(),
+        "model_name": trajectory.model_name, "device": trajectory.device, "outcome": trajectory.outcome,
+        "duration_s": repr(trajectory.duration_s), "total_steps": str(trajectory.total_steps),
+    }
+    return write_atomically(Path(path), lambda temporary: save_file(tensors, str(temporary), metadata=metadata))
+
+
+def read_trajectory_metadata(path: Path) -> dict[str, str]:
+    """The metadata strings alone (cheap: no tensor is read)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            metadata = handle.metadata() or {}
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except Exception as exc:  # safetensors' own errors for bad headers
+        raise ExportError(f"{path}: not a readable safetensors file ({exc})") from None
+    if metadata.get("format") != FORMAT:
+        raise ExportError(f"{path}: a safetensors file, but not a Noisescope trajectory")
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ExportError(f"{path}: trajectory format version {metadata.get('format_version')} is not supported")
+    return metadata
+
+
+def load_trajectory(path: Path) -> Trajectory:
+    from safetensors.numpy import load_file
+
+    metadata = read_trajectory_metadata(path)
+    try:
+        tensors = load_file(str(path))
+    except Exception as exc:
+        raise ExportError(f"{path}: the trajectory is corrupt or truncated ({exc})") from None
+    noise = tensors.get("noise")
+    steps = [
+        Step(index=int(tensors["index"][i]), total=int(tensors["total"][i]), timestep=float(tensors["timestep"][i]),
+             sigma=float(tensors["sigma"][i]), x_t=frozen_array(tensors["x_t"][i]), x0=frozen_array(tensors["x0"][i]),
+             noise=frozen_array(noise[i]) if noise is not None else None, elapsed_s=float(tensors["elapsed_s"][i]))
+        for i in range(len(tensors["index"]))
+    ]
+    final = tensors.get("final")
+    return Trajectory(
+        recipe=Recipe.from_json(metadata["recipe"]), total_steps=int(metadata["total_steps"]),
+        model_name=metadata["model_name"], device=metadata["device"], steps=steps,
+        final=frozen_array(final) if final is not None else None, outcome=metadata["outcome"],
+        duration_s=float(metadata["duration_s"]),
+    )
+

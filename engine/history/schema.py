@@ -1,0 +1,69 @@
+"""The history database's schema, as numbered migrations.
+
+`PRAGMA user_version` says which migrations a database has had; opening it applies the rest,
+each in one transaction, so an older database is brought up to date and a crash mid-migration
+leaves it at the version before. Never edit a migration that has shipped: add one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from engine.errors import NoisescopeError
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    # 1: the first release: one row per run.
+    (
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            recipe_json TEXT NOT NULL,
+            model TEXT NOT NULL,
+            sampler TEXT NOT NULL,
+            family TEXT NOT NULL,
+            model_hash TEXT,
+            device TEXT NOT NULL,
+            duration_s REAL NOT NULL,
+            outcome TEXT NOT NULL,
+            thumbnail BLOB
+        )""",
+        "CREATE INDEX runs_created ON runs (created_at)",
+    ),
+    # 2: stars, kept trajectory files and the exports made from a run.
+    (
+        "ALTER TABLE runs ADD COLUMN starred INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN trajectory_path TEXT",
+        """CREATE TABLE exports (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            path TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX exports_run ON exports (run_id)",
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchema(NoisescopeError):
+    kind = "history"
+
+
+def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations the database lacks, up to `target`; returns the version reached."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(f"the history was written by a newer Noisescope (schema {version}, this one reads "
+                          f"{SCHEMA_VERSION})")
+    for number in range(version + 1, target + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[number - 1]:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return max(version, target)

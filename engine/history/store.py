@@ -1,0 +1,184 @@
+"""The history store: add, list, star and delete runs, record exports.
+
+SQLite in WAL mode with synchronous=FULL: a committed run survives the process being killed at
+any moment (or the machine losing power), and readers never block the writer. Each thread gets
+its own connection (the GUI reads on its thread while the engine worker writes on its own);
+writes from the threads of one process are serialised by a lock, and other processes wait on
+SQLite's busy timeout.
+
+Deleting a run removes its row (and its export rows) only: the exported files and a kept
+trajectory file stay where they are, because they belong to the person, not to the history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.history.schema import migrate
+from engine.history.thumbnails import run_thumbnail
+from engine.paths import user_data_dir
+from engine.recipe import Recipe
+from engine.trajectory import Trajectory
+
+FILE_NAME = "history.sqlite3"
+_COLUMNS = ("id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome, "
+            "starred, thumbnail, trajectory_path")
+
+
+def default_history_path() -> Path:
+    return user_data_dir() / FILE_NAME
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    created_at: float  # seconds since the epoch
+    recipe_json: str
+    model: str
+    sampler: str
+    family: str
+    model_hash: str | None
+    device: str
+    duration_s: float
+    outcome: str  # finished or cancelled
+    starred: bool
+    thumbnail: bytes | None  # PNG bytes
+    trajectory_path: str | None
+    exports: tuple[tuple[str, str], ...] = ()  # (kind, path), filled by get_run
+
+    def recipe(self) -> Recipe:
+        return Recipe.from_json(self.recipe_json)
+
+
+class History:
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else default_history_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        with self._write_lock:
+            migrate(self._connection())
+
+    # -- writing ---------------------------------------------------------------------------
+    def add_run(self, trajectory: Trajectory, model_hash: str | None = None, trajectory_path: Path | None = None,
+                created_at: float | None = None) -> int:
+        """Record a finished or cancelled run; returns its id."""
+        recipe = trajectory.recipe
+        if recipe is None or trajectory.outcome not in ("finished", "cancelled"):
+            raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
+        values = (
+            created_at if created_at is not None else time.time(), recipe.to_json(),
+            trajectory.model_name or recipe.model, recipe.sampler, recipe.family or "", model_hash,
+            trajectory.device, trajectory.duration_s, trajectory.outcome, run_thumbnail(trajectory),
+            str(trajectory_path) if trajectory_path else None,
+        )
+        with self._writing() as connection:
+            cursor = connection.execute(
+                "INSERT INTO runs (created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, "
+                "outcome, thumbnail, trajectory_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            return int(cursor.lastrowid)
+
+    def star(self, run_id: int, starred: bool = True) -> None:
+        with self._writing() as connection:
+            connection.execute("UPDATE runs SET starred = ? WHERE id = ?", (int(starred), run_id))
+
+    def set_trajectory_path(self, run_id: int, path: Path | None) -> None:
+        with self._writing() as connection:
+            connection.execute("UPDATE runs SET trajectory_path = ? WHERE id = ?",
+                               (str(path) if path else None, run_id))
+
+    def record_export(self, run_id: int, path: Path, kind: str) -> None:
+        with self._writing() as connection:
+            connection.execute("INSERT INTO exports (run_id, kind, path, created_at) VALUES (?, ?, ?, ?)",
+                               (run_id, kind, str(path), time.time()))
+
+    def delete(self, run_id: int) -> None:
+        """Forget a run: its row and export rows. Files on disk are left alone."""
+        with self._writing() as connection:
+            connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    # -- reading ---------------------------------------------------------------------------
+    def list_runs(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
+                  starred: bool | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs matching every filter given, newest first."""
+        clauses, values = [], []
+        for column, value in (("model", model), ("sampler", sampler), ("family", family)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if starred is not None:
+            clauses.append("starred = ?")
+            values.append(int(starred))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        query = f"SELECT {_COLUMNS} FROM runs{where} ORDER BY created_at DESC, id DESC"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        return [_record(row) for row in self._connection().execute(query, values)]
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        connection = self._connection()
+        row = connection.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        exports = connection.execute("SELECT kind, path FROM exports WHERE run_id = ? ORDER BY id", (run_id,))
+        return _record(row, tuple((kind, path) for kind, path in exports))
+
+    def distinct(self, column: str) -> list[str]:
+        """The values a filter can take: column is model, sampler or family."""
+        if column not in ("model", "sampler", "family"):
+            raise ValueError(f"cannot list {column!r}")
+        rows = self._connection().execute(f"SELECT DISTINCT {column} FROM runs ORDER BY {column}")
+        return [value for (value,) in rows]
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            connection = self._connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+
+def _record(row: tuple, exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:
+    (run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome,
+     starred, thumbnail, trajectory_path) = row
+    return RunRecord(run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s,
+                     outcome, bool(starred), thumbnail, trajectory_path, exports)

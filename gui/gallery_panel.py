@@ -1,0 +1,194 @@
+"""The gallery: past runs as thumbnails, newest first; filter, open, star, delete, re-run, copy.
+
+Self-contained: it takes a History and callbacks, and knows nothing of the main window.
+    on_open_run(run_id)        open the run (load_run() gives its record and kept trajectory)
+    on_rerun(recipe)           put the recipe in the controls and generate
+    on_copy_recipe(json_text)  default: the clipboard
+Delete forgets the history row only; exported files and the trajectory file stay on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import NoisescopeError
+from engine.export.trajectory_file import load_trajectory
+from engine.history import History, RunRecord
+from engine.recipe import Recipe
+from engine.trajectory import Trajectory
+from gui.gallery_model import GalleryModel
+
+ALL = "All"
+THUMBNAIL = 96
+
+
+def load_run(history: History, run_id: int) -> tuple[RunRecord | None, Trajectory | None]:
+    """A run's record and, when its trajectory file was kept and is still there, the trajectory."""
+    record = history.get_run(run_id)
+    if record is None or not record.trajectory_path or not Path(record.trajectory_path).is_file():
+        return record, None
+    try:
+        return record, load_trajectory(Path(record.trajectory_path))
+    except NoisescopeError:
+        return record, None
+
+
+class GalleryPanel(QWidget):
+    def __init__(self, history: History, on_open_run: Callable[[int], None] | None = None,
+                 on_rerun: Callable[[Recipe], None] | None = None,
+                 on_copy_recipe: Callable[[str], None] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("galleryPanel")
+        self.history = history
+        self.on_open_run, self.on_rerun = on_open_run, on_rerun
+        self.on_copy_recipe = on_copy_recipe or (lambda text: QGuiApplication.clipboard().setText(text))
+        self.model = GalleryModel(history, self)
+        self.confirm: QMessageBox | None = None
+
+        self.model_filter, self.sampler_filter, self.family_filter = QComboBox(), QComboBox(), QComboBox()
+        self.starred_only = QCheckBox("★ only")
+        filters = QHBoxLayout()
+        for combo, tip in ((self.model_filter, "model"), (self.sampler_filter, "sampler"),
+                           (self.family_filter, "family")):
+            combo.setToolTip(f"Show only runs of this {tip}")
+            combo.currentIndexChanged.connect(self._apply_filters)
+            filters.addWidget(combo, 1)
+        self.starred_only.toggled.connect(self._apply_filters)
+        filters.addWidget(self.starred_only)
+
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.view.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 44))
+        self.view.setWordWrap(True)
+        self.view.setUniformItemSizes(True)
+        self.view.setModel(self.model)
+        self.view.doubleClicked.connect(lambda index: self.open_selected())
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+
+        self.open_button, self.star_button = QPushButton("Open"), QPushButton("Star")
+        self.rerun_button, self.copy_button = QPushButton("Re-run"), QPushButton("Copy recipe")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Forget this run in the history (its exported files stay on disk)")
+        buttons = QHBoxLayout()
+        for button, slot in ((self.open_button, self.open_selected), (self.star_button, self.toggle_star),
+                             (self.rerun_button, self.rerun_selected), (self.copy_button, self.copy_selected),
+                             (self.delete_button, self.delete_selected)):
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+
+        column = QVBoxLayout(self)
+        column.addLayout(filters)
+        column.addWidget(self.view, 1)
+        column.addLayout(buttons)
+        column.addWidget(self.message)
+        self.refresh()
+
+    # -- what the window calls -------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the history (call after a run was recorded); keeps the filters chosen."""
+        for combo, column in ((self.model_filter, "model"), (self.sampler_filter, "sampler"),
+                              (self.family_filter, "family")):
+            chosen = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(f"{ALL} {column}s")
+            combo.addItems(self.history.distinct(column))
+            combo.setCurrentIndex(max(0, combo.findText(chosen)))
+            combo.blockSignals(False)
+        self._apply_filters()
+
+    def selected_run(self) -> RunRecord | None:
+        indexes = self.view.selectionModel().selectedIndexes()
+        return self.model.run_at(indexes[0].row()) if indexes else None
+
+    def select_run(self, run_id: int) -> None:
+        row = self.model.row_of(run_id)
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row))
+
+    # -- actions ---------------------------------------------------------------------------
+    def open_selected(self) -> None:
+        run = self.selected_run()
+        if run is not None and self.on_open_run is not None:
+            self.on_open_run(run.id)
+
+    def toggle_star(self) -> None:
+        run = self.selected_run()
+        if run is not None:
+            self.history.star(run.id, not run.starred)
+            self._reload_keeping(run.id)
+
+    def rerun_selected(self) -> None:
+        run = self.selected_run()
+        if run is None or self.on_rerun is None:
+            return
+        try:
+            self.on_rerun(run.recipe())
+        except NoisescopeError as exc:
+            self.message.setText(f"cannot re-run: {exc.message}")
+
+    def copy_selected(self) -> None:
+        run = self.selected_run()
+        if run is not None:
+            self.on_copy_recipe(run.recipe_json)
+            self.message.setText("recipe copied")
+
+    def delete_selected(self) -> None:
+        """Ask first (a non-blocking box, open() not exec()), then forget the row."""
+        run = self.selected_run()
+        if run is None:
+            return
+        self.confirm = QMessageBox(QMessageBox.Icon.Question, "Delete run",
+                                   f"Forget run {run.id} ({run.model}) in the history?\n"
+                                   "Exported files and a kept trajectory stay on disk.",
+                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        self.confirm.accepted.connect(lambda: self._delete(run.id))
+        self.confirm.open()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _delete(self, run_id: int) -> None:
+        self.history.delete(run_id)
+        self.message.setText(f"run {run_id} forgotten; its files are still on disk")
+        self.refresh()
+
+    def _reload_keeping(self, run_id: int) -> None:
+        self.model.refresh()
+        self.select_run(run_id)
+
+    def _apply_filters(self) -> None:
+        def chosen(combo: QComboBox) -> str | None:
+            return combo.currentText() if combo.currentIndex() > 0 else None
+
+        self.model.set_filters(model=chosen(self.model_filter), sampler=chosen(self.sampler_filter),
+                               family=chosen(self.family_filter),
+                               starred=True if self.starred_only.isChecked() else None)
+
+    def _update_buttons(self, *args) -> None:
+        run = self.selected_run()
+        for button in (self.open_button, self.star_button, self.rerun_button, self.copy_button, self.delete_button):
+            button.setEnabled(run is not None)
+        self.open_button.setEnabled(run is not None and self.on_open_run is not None)
+        self.rerun_button.setEnabled(run is not None and self.on_rerun is not None)
+        self.star_button.setText("Unstar" if run is not None and run.starred else "Star")
+

@@ -9,6 +9,7 @@ the process itself) is swept the next time the same file is exported.
 from __future__ import annotations
 
 import glob
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,10 @@ def file_stem(trajectory: Trajectory) -> str:
     recipe = trajectory.recipe
     name = Path(trajectory.model_name or recipe.model).name or "model"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:40]
-    return f"{safe}-{recipe.sampler}-{recipe.steps}"
+    # A short digest of the whole recipe: the same recipe (same pixels) reuses its names, while
+    # another label or guidance with the same seed never overwrites an earlier picture.
+    digest = hashlib.sha1(recipe.to_json().encode()).hexdigest()[:6]
+    return f"{safe}-{recipe.sampler}-{recipe.steps}-{digest}"
 
 
 def export_run(trajectory: Trajectory, out_dir: Path, plan: ExportPlan, model_hash: str | None = None,

@@ -78,3 +78,13 @@ def test_the_installed_entry_point_exits_2_without_a_traceback(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("noisescope: error:") and "Traceback" not in result.stderr
+
+
+def test_another_recipe_with_the_same_seed_never_overwrites_a_picture(capsys, tiny_models, tmp_path):
+    common = ["generate", "--model", str(tiny_models["diffusion"]), "--steps", "2", "--seed", "5",
+              "--out", str(tmp_path), "--no-history"]
+    first = run_cli(capsys, *common, "--label", "3")[1].strip()
+    second = run_cli(capsys, *common, "--label", "4")[1].strip()
+    again = run_cli(capsys, *common, "--label", "3")[1].strip()
+    assert first != second and first == again
+    assert len(list(tmp_path.glob("*.png"))) == 2

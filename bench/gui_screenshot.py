@@ -1,0 +1,90 @@
+"""Screenshots of the real window: mid-run and after. For docs and for looking at it.
+
+    DISPLAY=:99 .venv/bin/python -m bench.gui_screenshot --out /tmp/shots [--model digits-diffusion]
+
+Grabs the window with QWidget.grab() (what is painted, not a mock-up). Settings go to a temp
+file, so a person's own settings are untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def wait(condition, timeout: float = 300.0) -> None:
+    deadline = time.perf_counter() + timeout
+    loop, timer = QEventLoop(), QTimer()
+    timer.timeout.connect(lambda: (condition() or time.perf_counter() > deadline) and loop.quit())
+    timer.start(2)
+    if not condition():
+        loop.exec()
+    timer.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model")
+    parser.add_argument("--sampler", default="dpmpp_2m")
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--label", default="3")
+    parser.add_argument("--mid", type=int, default=8, help="grab mid-run after this many steps")
+    parser.add_argument("--scrub", type=int, default=None, help="after the run, show this step")
+    parser.add_argument("--size", default="1360x860")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    import qasync
+
+    app = QApplication(["noisescope"])
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    from gui.app import build_studio
+    from gui.style import apply_theme
+
+    apply_theme(app)
+    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
+    studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
+    vm, window = studio.view_model, studio.window
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    wait(lambda: window.isVisible())
+    window.grab().save(str(args.out / "0-starting.png"))
+    studio.start()
+    wait(lambda: bool(vm.models))
+    model = args.model or vm.fields.model
+    info = vm.model_info(model)
+    label = args.label if info and info.labels and args.label in info.labels else None
+    vm.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
+                       "seed": 7, "seed_locked": True, "label": label})
+    wait(lambda: vm.loaded_model == model or vm.error is not None)
+    window.grab().save(str(args.out / "1-ready.png"))
+    window.controls.generate.click()
+    wait(lambda: vm.step_count() >= min(args.mid, max(1, args.steps - 1)) or not vm.busy)
+    app.processEvents()
+    window.grab().save(str(args.out / "2-mid-run.png"))
+    wait(lambda: not vm.busy)
+    app.processEvents()
+    window.grab().save(str(args.out / "3-finished.png"))
+    if args.scrub is not None:
+        vm.set_current_step(args.scrub)
+        app.processEvents()
+        window.grab().save(str(args.out / "4-scrubbed.png"))
+    print(f"outcome: {vm.trajectory.outcome if vm.trajectory else None}; error: {vm.error}")
+    studio.close()
+    scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Startup: the window first, the engine behind it.
+
+The window is shown before torch is even imported; the worker thread then imports the engine,
+finds the models and preloads the default (or last used) one, while the window shows that it
+is loading. asyncio runs inside the Qt loop (qasync) for orchestration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from gui.engine_adapter import EngineAdapter
+from gui.main_window import MainWindow
+from gui.run_controller import RunController
+from gui.settings_store import SettingsStore
+from gui.style import apply_theme
+from gui.view_model import ViewModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Studio:
+    """Everything one window needs, wired together (the app, tests and the bench build it)."""
+
+    view_model: ViewModel
+    adapter: EngineAdapter
+    controller: RunController
+    window: MainWindow
+    store: SettingsStore
+    _closed: bool = False
+
+    def start(self) -> None:
+        self.adapter.start()
+
+    def close(self) -> bool:
+        """Save settings and stop the engine; True when the worker ended in time. Idempotent."""
+        if self._closed:
+            return not self.adapter.worker_alive
+        self._closed = True
+        self.store.save_fields(self.view_model.fields)
+        self.store.save_window(self.window.saveGeometry(), self.window.saveState())
+        self.store.sync()
+        return self.controller.shutdown()
+
+
+def build_studio(settings: QSettings | None = None) -> Studio:
+    store = SettingsStore(settings)
+    vm = ViewModel()
+    vm.restore_fields(store.load_fields())
+    adapter = EngineAdapter()
+    controller = RunController(vm, adapter)
+    window = MainWindow(vm)
+    window.controls.generateRequested.connect(controller.generate)
+    window.controls.cancelRequested.connect(controller.cancel)
+    geometry, state = store.load_window()
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    if state is not None:
+        window.restoreState(state)
+    studio = Studio(vm, adapter, controller, window, store)
+    window.closing.connect(studio.close)
+    return studio
+
+
+def main(argv: list[str] | None = None, fast_exit: bool = True) -> int:
+    """Run the window until it closes. With fast_exit (the `noisescope` command), the process
+    ends as soon as the engine is stopped and settings are saved: tearing down torch and
+    diffusers module by module takes seconds and has nothing left to save."""
+    import qasync
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(["noisescope", *(argv or [])])
+    app.setApplicationName("Noisescope")
+    app.setOrganizationName("Noisescope")
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    studio = build_studio()
+    app.aboutToQuit.connect(studio.close)  # also on Ctrl+Q / session end, not only window close
+    studio.window.show()
+    studio.start()
+    _quit_on_signals(app)
+    with loop:
+        loop.run_forever()
+    if fast_exit:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return 0
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM close the window properly (engine stopped, settings saved)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.closeAllWindows())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers while Qt waits
+    timer.start(200)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

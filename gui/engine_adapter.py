@@ -1,0 +1,266 @@
+"""The thin adapter between the Qt GUI and the engine: one dedicated worker thread.
+
+The worker is the only thread that touches torch: it imports the engine (seconds), discovers
+the models, preloads one into the ModelCache, and iterates `engine.run`. Everything it produces
+(engine events and the adapter's own messages below: plain values and read-only numpy arrays)
+goes into a thread-safe deque; one queued signal wakes the GUI thread, which drains everything
+waiting in one go. The worker never waits for the GUI, and the GUI never waits for torch.
+
+Each message is delivered in order and none is dropped here; display coalescing is the
+view-model's business (it records every Step and repaints at most once per frame).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What can be generated: found once the engine is imported (no weights loaded)."""
+
+    models: tuple  # ModelInfo, bundled first
+    samplers: tuple  # SamplerSpec
+    default_model: str | None
+    problems: tuple[str, ...]  # model folders that could not be read
+
+
+@dataclass(frozen=True)
+class ModelLoading:
+    name: str
+
+
+@dataclass(frozen=True)
+class ModelReady:
+    name: str
+    device: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ModelFailed:
+    name: str
+    kind: str
+    message: str
+
+
+_TERMINAL = ("Finished", "Cancelled", "Failed")
+
+
+def is_terminal(event: Any) -> bool:
+    return type(event).__name__ in _TERMINAL
+
+
+def leave_a_core_for_the_gui() -> None:
+    """torch's CPU thread pool on all cores starves the GUI thread, and on a busy machine its
+    threads wait on each other (runs 5-50x slower seen on 2 cores under load). Use one core
+    fewer than the machine has, unless the person set OMP_NUM_THREADS themselves."""
+    if "OMP_NUM_THREADS" in os.environ:
+        return
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+
+
+class EngineAdapter(QObject):
+    catalogReady = Signal(object)  # Catalog
+    modelStatus = Signal(object)  # ModelLoading | ModelReady | ModelFailed
+    internalError = Signal(str)  # a bug in a GUI-side handler; shown, never swallowed
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._out: deque = deque()
+        self._wake_lock = threading.Lock()
+        self._wake_pending = False
+        self._ids = itertools.count(1)
+        self._runs: dict[int, tuple[Callable[[Any], None], asyncio.Future, threading.Event]] = {}
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._doing = "starting"  # what the worker is busy with: starting, preload, run or idle
+        self._cache = None  # an engine.model_cache.ModelCache, made on the worker
+        self._wanted_model: str | None = None
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    # -- GUI thread API -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker; it reports a Catalog first, then does the queued jobs."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._work, name="noisescope-engine", daemon=True)
+        self._thread.start()
+
+    def preload(self, model_name: str) -> None:
+        """Load a model into the cache in the background, so the next Generate starts at once."""
+        self._wanted_model = model_name  # an older preload still queued is skipped
+        self._jobs.put(("preload", model_name))
+
+    async def run(self, recipe: Any, on_event: Callable[[Any], None]) -> Any:
+        """Run a recipe on the worker; `on_event` gets every event, in order, on the GUI thread.
+
+        Returns the terminal event (Finished, Cancelled or Failed). Cancelling the awaiting task
+        cancels the run at its next step.
+        """
+        future = asyncio.get_running_loop().create_future()
+        job_id, cancel = next(self._ids), threading.Event()
+        self._runs[job_id] = (on_event, future, cancel)
+        self._jobs.put(("run", job_id, recipe, cancel))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        finally:
+            self._runs.pop(job_id, None)
+
+    def cancel_runs(self) -> None:
+        """Ask every queued or running run to stop at its next step."""
+        for _, _, cancel in self._runs.values():
+            cancel.set()
+
+    def shutdown(self, timeout: float = 3.0) -> bool:
+        """Cancel everything and stop the worker; True when it ended in time.
+
+        A run stops at its next step, so it gets `timeout`. Importing torch or loading a model
+        cannot be interrupted: then only a short wait, and the (daemon) thread is left to end
+        with the process, so quitting stays prompt."""
+        self._stopping = True
+        self.cancel_runs()
+        self._jobs.put(None)
+        if self._thread is None:
+            return True
+        self._thread.join(timeout if self._doing in ("run", "idle") else min(timeout, 0.3))
+        alive = self._thread.is_alive()
+        if alive:
+            log.warning("engine worker still busy after %.1f s (loading a model?); leaving it", timeout)
+        return not alive
+
+    @property
+    def worker_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @Slot()
+    def _drain(self) -> None:
+        with self._wake_lock:
+            self._wake_pending = False
+        while self._out:
+            job_id, message = self._out.popleft()
+            if job_id == 0:
+                if isinstance(message, Catalog):
+                    self.catalogReady.emit(message)
+                else:
+                    self.modelStatus.emit(message)
+                continue
+            entry = self._runs.get(job_id)
+            if entry is None:
+                continue  # its task was cancelled; the worker is already stopping that run
+            on_event, future, _ = entry
+            try:
+                on_event(message)
+            except Exception as exc:  # keep draining: later events and the run's end must arrive
+                log.exception("handling %s failed", type(message).__name__)
+                self.internalError.emit(f"{type(exc).__name__}: {exc}")
+            finally:
+                if is_terminal(message) and not future.done():
+                    future.set_result(message)
+
+    # -- worker thread ----------------------------------------------------------------------
+
+    def _post(self, job_id: int, message: Any) -> None:
+        self._out.append((job_id, message))
+        with self._wake_lock:
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        self._wake.emit()  # crosses to the GUI thread as a queued call
+
+    def _work(self) -> None:
+        try:
+            self._post(0, self._catalog())
+        except Exception as exc:  # never lose it: the window shows it
+            log.exception("model discovery failed")
+            self._post(0, ModelFailed("", "internal", f"could not start the engine: {exc}"))
+        while True:
+            self._doing = "idle"
+            job = self._jobs.get()
+            if job is None:
+                return
+            if self._stopping:
+                continue
+            self._doing = job[0]
+            try:
+                if job[0] == "preload":
+                    self._preload(job[1])
+                else:
+                    self._run(*job[1:])
+            except Exception as exc:  # a bug; the run's waiter still gets a terminal event
+                log.exception("engine job failed")
+                if job[0] == "run":
+                    from engine.events import Failed
+
+                    self._post(job[1], Failed(job[2], "internal", f"unexpected error: {exc}"))
+
+    def _catalog(self) -> Catalog:
+        import engine  # noqa: F401  (the full engine, so the GUI thread's later imports are instant)
+        from engine.model_cache import ModelCache  # imports torch: seconds, off the GUI thread
+        from engine.models.registry import default_model_name, discover_models
+        from engine.samplers.registry import SAMPLERS
+
+        leave_a_core_for_the_gui()
+        self._cache = ModelCache()
+        problems: list[str] = []
+        models = discover_models(problems=problems)
+        return Catalog(tuple(models), tuple(SAMPLERS.values()), default_model_name(models), tuple(problems))
+
+    def _preload(self, name: str) -> None:
+        import time
+
+        import torch
+
+        from engine.device import pick_dtype, resolve_device
+        from engine.errors import NoisescopeError
+        from engine.models.registry import find_model
+
+        if name != self._wanted_model:
+            return  # the person has picked another model since
+        self._post(0, ModelLoading(name))
+        started = time.perf_counter()
+        try:
+            info = find_model(name)
+            device = resolve_device("auto")
+            self._cache.get(info, device, pick_dtype(device))
+        except NoisescopeError as exc:
+            self._post(0, ModelFailed(name, exc.kind, exc.message))
+        except torch.OutOfMemoryError:
+            self._post(0, ModelFailed(name, "out_of_memory", f"not enough memory to load {name}"))
+        except Exception as exc:
+            log.exception("preload failed")
+            self._post(0, ModelFailed(name, "model_load", f"{name} could not be loaded: {exc}"))
+        else:
+            self._post(0, ModelReady(name, str(device), time.perf_counter() - started))
+
+    def _run(self, job_id: int, recipe: Any, cancel: threading.Event) -> None:
+        from engine.events import Failed
+        from engine.run import run
+
+        last = None
+        for event in run(recipe, cancel, cache=self._cache):
+            self._post(job_id, event)
+            last = event
+        if last is None or not is_terminal(last):
+            self._post(job_id, Failed(recipe, "internal", "the engine stopped without a result"))

@@ -1,0 +1,283 @@
+"""The viewer: small images shown large and crisp, in three synchronized panes (x_t, x0, noise).
+
+Each pane is an ImageCanvas; all share one ViewTransform (zoom and pan), so a zoom or drag in
+one moves all three. Zoom is an integer factor (nearest neighbour, no smoothing) or "fit",
+the largest integer factor that fits. A click on a sample of the batch focuses it; a click
+on the focused sample goes back to the grid.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from gui.qimage import GridLayout, tile, to_qimage
+from gui.style import VIEWER_BACKGROUND
+from gui.view_model import LOADING, STARTING, ViewModel
+
+VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂"}
+MAX_ZOOM = 256
+CLICK_SLOP = 4
+FIT_MARGIN = 12  # pixels kept free around a fitted image  # pixels a press may move and still count as a click
+
+
+class ViewTransform(QObject):
+    """Zoom (None = fit) and pan shared by the panes."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zoom: int | None = None
+        self.pan = QPointF(0, 0)
+        self.fit_room: tuple[int, int] | None = None  # the smallest visible pane: one zoom for all
+
+    def set(self, zoom: int | None, pan: QPointF | None = None) -> None:
+        self.zoom = None if zoom is None else max(1, min(MAX_ZOOM, zoom))
+        self.pan = QPointF(0, 0) if zoom is None else (pan if pan is not None else self.pan)
+        self.changed.emit()
+
+    def step(self, direction: int, shown_factor: float) -> None:
+        """Double or halve the zoom; from "fit", start at the factor now shown."""
+        current = self.zoom or max(1, math.floor(shown_factor))
+        self.set(current * 2 if direction > 0 else max(1, current // 2))
+
+
+class ImageCanvas(QWidget):
+    clicked = Signal(object)  # the sample index under the click, or None
+    resized = Signal()
+
+    def __init__(self, transform: ViewTransform, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.transform = transform
+        self.image: QImage | None = None
+        self.layout_info: GridLayout | None = None
+        self.placeholder = ""
+        self._press: QPointF | None = None
+        self._pan_start = QPointF()
+        self.painted_image_at = 0.0  # perf_counter of the last paint that drew an image (bench, tests)
+        self.setMinimumSize(120, 120)
+        self.setMouseTracking(False)
+        transform.changed.connect(self.update)
+
+    def set_image(self, image: QImage | None, layout: GridLayout | None, placeholder: str = "") -> None:
+        self.image, self.layout_info, self.placeholder = image, layout, placeholder
+        self.update()
+
+    def zoom_factor(self) -> float:
+        if self.image is None or self.image.isNull():
+            return 1.0
+        if self.transform.zoom is not None:
+            return float(self.transform.zoom)
+        width, height = self.transform.fit_room or (self.width(), self.height())
+        room_w, room_h = max(1, width - 2 * FIT_MARGIN), max(1, height - 2 * FIT_MARGIN)
+        fit = min(room_w / self.image.width(), room_h / self.image.height())
+        return float(math.floor(fit)) if fit >= 1 else fit  # integer when it can be: crisp pixels
+
+    def image_rect(self) -> QRectF:
+        zoom = self.zoom_factor()
+        w, h = self.image.width() * zoom, self.image.height() * zoom
+        x = round((self.width() - w) / 2 + self.transform.pan.x())
+        y = round((self.height() - h) / 2 + self.transform.pan.y())
+        return QRectF(x, y, w, h)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), VIEWER_BACKGROUND)
+        if self.image is None or self.image.isNull():
+            painter.setPen(Qt.GlobalColor.gray)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(self.image_rect(), self.image)
+        self.painted_image_at = time.perf_counter()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if self.image is None:
+            return
+        self.transform.step(1 if event.angleDelta().y() > 0 else -1, self.zoom_factor())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._pan_start = QPointF(self.transform.pan)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._press is None or self.image is None:
+            return
+        delta = event.position() - self._press
+        if self.transform.zoom is None and (abs(delta.x()) > CLICK_SLOP or abs(delta.y()) > CLICK_SLOP):
+            self.transform.zoom = max(1, math.floor(self.zoom_factor()))  # panning leaves "fit"
+        if self.transform.zoom is not None:
+            self.transform.set(self.transform.zoom, self._pan_start + delta)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        press, self._press = self._press, None
+        if press is None or self.image is None:
+            return
+        delta = event.position() - press
+        if abs(delta.x()) <= CLICK_SLOP and abs(delta.y()) <= CLICK_SLOP:
+            self.clicked.emit(self.sample_at(event.position()))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.transform.set(None)
+
+    def sample_at(self, pos: QPointF) -> int | None:
+        if self.image is None or self.layout_info is None:
+            return None
+        rect = self.image_rect()
+        zoom = rect.width() / self.image.width()
+        return self.layout_info.index_at((pos.x() - rect.x()) / zoom, (pos.y() - rect.y()) / zoom)
+
+
+class ViewerPanel(QWidget):
+    """The three panes with their switches, zoom controls and the focus indicator."""
+
+    def __init__(self, view_model: ViewModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.vm = view_model
+        self.transform = ViewTransform()
+        self.canvases: dict[str, ImageCanvas] = {}
+        self.panes: dict[str, QWidget] = {}
+        self.toggles: dict[str, QToolButton] = {}
+        self.titles: dict[str, QLabel] = {}
+
+        header = QHBoxLayout()
+        header.setContentsMargins(8, 6, 8, 2)
+        for view, title in VIEW_TITLES.items():
+            button = QToolButton(text=title.split("  ")[1], checkable=True, checked=True)
+            button.setToolTip(f"Show or hide: {title}")
+            button.toggled.connect(lambda on, v=view: self.vm.set_view_visible(v, on))
+            self.toggles[view] = button
+            header.addWidget(button)
+        header.addSpacing(12)
+        self.focus_label = QLabel(objectName="caption")
+        self.grid_button = QToolButton(text="Back to grid")
+        self.grid_button.clicked.connect(lambda: self.vm.set_focus(None))
+        header.addWidget(self.focus_label)
+        header.addWidget(self.grid_button)
+        header.addStretch(1)
+        self.zoom_label = QLabel(objectName="caption")
+        self.zoom_label.setMinimumWidth(28)
+        for text, tip, slot in (("−", "Zoom out", lambda: self.zoom_by(-1)),
+                                ("+", "Zoom in", lambda: self.zoom_by(1)),
+                                ("Fit", "Fit to window (double-click an image)", lambda: self.transform.set(None))):
+            button = QToolButton(text=text, toolTip=tip)
+            button.clicked.connect(slot)
+            header.addWidget(button)
+        header.addSpacing(4)
+        header.addWidget(self.zoom_label)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(8, 4, 8, 8)
+        row.setSpacing(8)
+        for view, title in VIEW_TITLES.items():
+            pane = QWidget()
+            column = QVBoxLayout(pane)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            self.titles[view] = QLabel(title, objectName="paneTitle")
+            column.addWidget(self.titles[view])
+            canvas = ImageCanvas(self.transform)
+            canvas.clicked.connect(self._clicked)
+            canvas.resized.connect(self._update_fit_room)
+            column.addWidget(canvas, 1)
+            self.canvases[view], self.panes[view] = canvas, pane
+            row.addWidget(pane, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addLayout(row, 1)
+
+        self.transform.changed.connect(self._update_zoom_label)
+        view_model.displayChanged.connect(self.render)
+        view_model.viewsChanged.connect(self._sync_views)
+        view_model.focusChanged.connect(self._sync_focus)
+        view_model.trajectoryReset.connect(self.render)
+        view_model.runStateChanged.connect(lambda _: (self._sync_views(), self.render()))
+        view_model.fieldsChanged.connect(self._sync_views)
+        self._sync_views()
+        self._sync_focus(None)
+        self.render()
+
+    def zoom_by(self, direction: int) -> None:
+        shown = [c.zoom_factor() for v, c in self.canvases.items() if self.panes[v].isVisibleTo(self)]
+        self.transform.step(direction, min(shown) if shown else 1.0)
+
+    def _clicked(self, index: int | None) -> None:
+        if self.vm.focus is not None:
+            self.vm.set_focus(None)
+        elif index is not None and self.vm.trajectory is not None and self.vm.trajectory.batch > 1:
+            self.vm.set_focus(index)
+
+    def _applicable(self) -> tuple[str, ...]:
+        """VAE and GAN decode in one pass: one image, no noisy sample, no noise prediction."""
+        event = self.vm.current_step_event()
+        if event is not None and not self.vm.busy:
+            decoder = event.noise is None
+        else:
+            info = self.vm.model_info()
+            decoder = info is not None and info.family != "diffusion"
+        return ("x0",) if decoder else tuple(VIEW_TITLES)
+
+    def _sync_views(self) -> None:
+        applicable = self._applicable()
+        for view, pane in self.panes.items():
+            pane.setVisible(view in applicable and (self.vm.views[view] or len(applicable) == 1))
+            self.toggles[view].setChecked(self.vm.views[view])
+            self.toggles[view].setEnabled(view in applicable and len(applicable) > 1)
+        self.titles["x0"].setText(VIEW_TITLES["x0"] if len(applicable) > 1 else "Decoded sample")
+        self._update_fit_room()
+
+    def _update_fit_room(self) -> None:
+        sizes = [(c.width(), c.height()) for v, c in self.canvases.items() if self.panes[v].isVisibleTo(self)]
+        room = (min(w for w, _ in sizes), min(h for _, h in sizes)) if sizes else None
+        if room != self.transform.fit_room:
+            self.transform.fit_room = room
+            for canvas in self.canvases.values():
+                canvas.update()
+
+    def _sync_focus(self, index) -> None:
+        self.grid_button.setVisible(index is not None)
+        self.focus_label.setText("" if index is None else f"Sample {index + 1}")
+
+    def _update_zoom_label(self) -> None:
+        zoom = self.transform.zoom
+        self.zoom_label.setText("fit" if zoom is None else f"{zoom}×")
+
+    def render(self) -> None:
+        """Turn the current step's frames into images (GUI thread)."""
+        running = self.vm.busy
+        for view, canvas in self.canvases.items():
+            if not self.panes[view].isVisibleTo(self):
+                continue
+            batch = self.vm.frame(view)
+            if batch is None:
+                if self.vm.step_count() and view == "noise":
+                    text = "No noise prediction:\nVAE and GAN decode in one pass"
+                elif running:
+                    text = "Loading the model…" if self.vm.run_state == LOADING else "Generating…"
+                elif self.vm.trajectory is not None and self.vm.trajectory.outcome == "failed":
+                    text = "No image: the run failed (see the message above)"
+                elif self.vm.run_state == STARTING:
+                    text = "Starting the engine…"
+                else:
+                    text = "Press Generate (Ctrl+Enter)"
+                canvas.set_image(None, None, text)
+                continue
+            if self.vm.focus is not None and self.vm.focus < batch.shape[0]:
+                image, layout = tile(batch[self.vm.focus:self.vm.focus + 1])
+            else:
+                image, layout = tile(batch)
+            canvas.set_image(to_qimage(image), layout)
+        self._update_zoom_label()

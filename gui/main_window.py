@@ -1,0 +1,111 @@
+"""The main window: layout only. Widgets bind to the view-model; the wiring lives in app.py.
+
+Places for colleagues: `add_panel()` docks a panel (gallery, history) on the right and lists it
+in the View menu; `export_menu` is where export actions go.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from gui.controls_panel import ControlsPanel
+from gui.error_banner import ErrorBanner
+from gui.image_viewer import ViewerPanel
+from gui.progress_bar import RunProgress
+from gui.timeline import Timeline
+from gui.view_model import ViewModel
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()  # before the window closes: stop the engine, save settings
+
+    def __init__(self, view_model: ViewModel):
+        super().__init__()
+        self.setObjectName("NoisescopeMainWindow")
+        self.setWindowTitle("Noisescope")
+        self.vm = view_model
+        self.controls = ControlsPanel(view_model)
+        self.viewer = ViewerPanel(view_model)
+        self.timeline = Timeline(view_model)
+        self.progress = RunProgress(view_model)
+        self.banner = ErrorBanner(view_model)
+
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        banner_holder = QVBoxLayout()
+        banner_holder.setContentsMargins(8, 8, 8, 0)
+        banner_holder.addWidget(self.banner)
+        column.addLayout(banner_holder)
+        column.addWidget(self.viewer, 1)
+        bottom = QFrame(objectName="bottomBar")
+        bottom_column = QVBoxLayout(bottom)
+        bottom_column.setContentsMargins(0, 0, 0, 0)
+        bottom_column.setSpacing(0)
+        bottom_column.addWidget(self.timeline)
+        bottom_column.addWidget(self.progress)
+        column.addWidget(bottom)
+        self.setCentralWidget(central)
+
+        self.controls_dock = self._dock("Recipe", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.model_status = QLabel()
+        self.statusBar().addPermanentWidget(self.model_status)
+        view_model.modelStatusChanged.connect(self.model_status.setText)
+        self.model_status.setText(view_model.model_status)
+
+        self._build_menus()
+        self._shortcut(("Ctrl+Return", "Ctrl+Enter"), self.controls.generateRequested.emit)
+        self._shortcut(("Escape",), self.controls.cancelRequested.emit)
+        self._shortcut(("Space",), self.timeline.toggle_play)
+        self._shortcut(("Left",), lambda: self.timeline.step_by(-1))
+        self._shortcut(("Right",), lambda: self.timeline.step_by(1))
+        self.resize(1280, 800)
+
+    def add_panel(self, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Dock a panel (e.g. gallery, history); it gets a View menu entry and a saved place."""
+        return self._dock(title, widget, area)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        self.file_menu = menus.addMenu("&File")
+        self.export_menu = self.file_menu.addMenu("&Export")  # export actions go here
+        self.export_menu.setObjectName("exportMenu")
+        self.file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
+        run_menu = menus.addMenu("&Run")
+        for text, keys, slot in (("&Generate", "Ctrl+Return", self.controls.generateRequested.emit),
+                                 ("&Cancel", "Esc", self.controls.cancelRequested.emit)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # shown; the window shortcut acts
+            action.triggered.connect(slot)
+            run_menu.addAction(action)
+        self.view_menu = menus.addMenu("&View")
+        self.view_menu.addAction(self.controls_dock.toggleViewAction())
+
+    def _shortcut(self, keys: tuple[str, ...], slot) -> None:
+        for key in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.closing.emit()
+        super().closeEvent(event)

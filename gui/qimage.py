@@ -1,0 +1,82 @@
+"""NumPy uint8 frames -> QImage, and a batch laid out as a grid. GUI thread only.
+
+Frames come from the engine as (B, H, W, C) uint8, C = 1 or 3, read-only. A QImage made over a
+NumPy buffer does not own it, so `to_qimage` returns a deep copy (`.copy()`): the image stays
+valid after the array is gone, and nothing ever writes into the engine's read-only buffer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+GRID_PAD = 2  # pixels between the samples of a batch grid (in image pixels)
+GRID_BACKGROUND = 24  # the gutter's grey level
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    """Where each sample of a batch sits in the grid image (image pixels)."""
+
+    count: int
+    cols: int
+    rows: int
+    cell_w: int
+    cell_h: int
+    pad: int
+
+    @property
+    def width(self) -> int:
+        return self.cols * self.cell_w + (self.cols - 1) * self.pad
+
+    @property
+    def height(self) -> int:
+        return self.rows * self.cell_h + (self.rows - 1) * self.pad
+
+    def index_at(self, x: float, y: float) -> int | None:
+        """The sample under image coordinates (x, y), or None (gutter or outside)."""
+        if x < 0 or y < 0:
+            return None
+        col, cx = divmod(int(x), self.cell_w + self.pad)
+        row, cy = divmod(int(y), self.cell_h + self.pad)
+        if cx >= self.cell_w or cy >= self.cell_h or col >= self.cols or row >= self.rows:
+            return None
+        index = row * self.cols + col
+        return index if index < self.count else None
+
+
+def grid_layout(count: int, height: int, width: int, pad: int = GRID_PAD) -> GridLayout:
+    cols = max(1, math.ceil(math.sqrt(count)))
+    rows = max(1, math.ceil(count / cols))
+    return GridLayout(count, cols, rows, width, height, pad if count > 1 else 0)
+
+
+def tile(batch: np.ndarray, pad: int = GRID_PAD) -> tuple[np.ndarray, GridLayout]:
+    """(B, H, W, C) -> one (H', W', C) image with the samples in a near-square grid."""
+    if batch.ndim != 4:
+        raise ValueError(f"expected (batch, height, width, channels), got shape {batch.shape}")
+    count, height, width, channels = batch.shape
+    layout = grid_layout(count, height, width, pad)
+    if count == 1:
+        return batch[0], layout
+    out = np.full((layout.height, layout.width, channels), GRID_BACKGROUND, dtype=np.uint8)
+    for index in range(count):
+        row, col = divmod(index, layout.cols)
+        y, x = row * (height + layout.pad), col * (width + layout.pad)
+        out[y:y + height, x:x + width] = batch[index]
+    return out, layout
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """(H, W, 1) or (H, W, 3) uint8 -> a QImage that owns its pixels."""
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (1, 3):
+        raise ValueError(f"expected (height, width, 1 or 3) uint8, got {image.dtype} {image.shape}")
+    height, width, channels = image.shape
+    buffer = np.ascontiguousarray(image)
+    fmt = QImage.Format.Format_Grayscale8 if channels == 1 else QImage.Format.Format_RGB888
+    # bytesPerLine is the real row stride; QImage would otherwise assume 32-bit aligned rows.
+    view = QImage(buffer.data, width, height, buffer.strides[0], fmt)
+    return view.copy()  # detach from `buffer` before it can be freed

@@ -1,0 +1,120 @@
+"""The timeline: scrub, play and step through the recorded steps of a run.
+
+During a run the slider follows the newest step until the person grabs it (drags, steps or
+plays); "Live" follows again. After the run every step stays available.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+from gui.view_model import LOADING, RUNNING, ViewModel
+
+SPEEDS = (("0.5×", 6), ("1×", 12), ("2×", 24), ("4×", 48))  # label, frames per second
+
+
+class Timeline(QWidget):
+    def __init__(self, view_model: ViewModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.vm = view_model
+        self.back = QToolButton(text="|◀", toolTip="Previous step (Left)")
+        self.play = QToolButton(text="▶", toolTip="Play / pause (Space)", checkable=True)
+        self.forward = QToolButton(text="▶|", toolTip="Next step (Right)")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setEnabled(False)
+        self.info = QLabel("No steps yet", objectName="stepInfo")
+        self.info.setFixedWidth(300)  # its text changes every step: no relayout for it
+        self.live = QToolButton(text="● Live", checkable=True, toolTip="Follow the newest step")
+        self.speed = QComboBox()
+        for label, fps in SPEEDS:
+            self.speed.addItem(label, fps)
+        self.speed.setCurrentIndex(1)
+        self.speed.setToolTip("Playback speed")
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._advance)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        for widget in (self.back, self.play, self.forward):
+            layout.addWidget(widget)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.info)
+        layout.addWidget(self.live)
+        layout.addWidget(self.speed)
+
+        self.back.clicked.connect(lambda: self.step_by(-1))
+        self.forward.clicked.connect(lambda: self.step_by(1))
+        self.play.toggled.connect(self._play_toggled)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.live.toggled.connect(lambda on: self.vm.set_following(on))
+        self.speed.currentIndexChanged.connect(self._restart_timer)
+        view_model.stepsChanged.connect(self._steps_changed)
+        view_model.currentStepChanged.connect(self._sync)
+        view_model.followingChanged.connect(self._sync_live)
+        view_model.runStateChanged.connect(lambda _: self._sync_live(self.vm.following))
+        view_model.trajectoryReset.connect(lambda: self._steps_changed(0))
+        self._sync_live(True)
+        self._steps_changed(0)
+
+    def toggle_play(self) -> None:
+        self.play.toggle()
+
+    def step_by(self, delta: int) -> None:
+        self.vm.set_current_step(self.vm.current_step + delta)
+
+    def _play_toggled(self, on: bool) -> None:
+        self.play.setText("❚❚" if on else "▶")
+        if on:
+            if self.vm.current_step >= self.vm.step_count() - 1:
+                self.vm.set_current_step(0)  # play from the start after the end
+            else:
+                self.vm.set_following(False)
+            self._restart_timer()
+        else:
+            self._timer.stop()
+
+    def _restart_timer(self) -> None:
+        if self.play.isChecked():
+            self._timer.start(int(1000 / self.speed.currentData()))
+
+    def _advance(self) -> None:
+        if self.vm.current_step >= self.vm.step_count() - 1:
+            if not self.vm.busy:
+                self.play.setChecked(False)  # the end of a finished run
+            return
+        self.vm.set_current_step(self.vm.current_step + 1)
+
+    def _slider_moved(self, value: int) -> None:
+        if value != self.vm.current_step:
+            self.vm.set_current_step(value)
+
+    def _steps_changed(self, count: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, count - 1))
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(count > 1)
+        for widget in (self.back, self.forward, self.play):
+            widget.setEnabled(count > 1)
+        self._sync(self.vm.current_step)
+
+    def _sync(self, step: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(step)
+        self.slider.blockSignals(False)
+        event = self.vm.current_step_event()
+        if event is None:
+            self.info.setText("No steps yet")
+            return
+        total = self.vm.trajectory.total_steps or event.total
+        if event.total == 1 and event.sigma == 0:
+            self.info.setText("Step 1 / 1   one-pass decode")
+        else:
+            self.info.setText(f"Step {event.index + 1} / {total}   t = {event.timestep:g}   σ = {event.sigma:.3g}")
+
+    def _sync_live(self, following: bool) -> None:
+        self.live.blockSignals(True)
+        self.live.setChecked(following)
+        self.live.blockSignals(False)
+        self.live.setVisible(self.vm.run_state in (LOADING, RUNNING))

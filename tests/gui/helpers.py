@@ -1,0 +1,36 @@
+"""Shared steps for the GUI tests."""
+
+from __future__ import annotations
+
+from gui.view_model import IDLE
+
+
+def run_finished(vm) -> bool:
+    return vm.run_state == IDLE and vm.trajectory is not None and vm.trajectory.outcome != "running"
+
+
+def generate(qtbot, studio, timeout: int = 15_000, **fields):
+    vm = studio.view_model
+    for name, value in fields.items():
+        vm.set_field(name, value)
+    studio.window.controls.generate.click()
+    qtbot.waitUntil(lambda: run_finished(vm), timeout=timeout)
+    return vm.trajectory
+
+
+class EventLog:
+    """Records every engine event the view-model receives, in order."""
+
+    def __init__(self, vm):
+        self.events = []
+        original = vm.on_event
+
+        def record(event):
+            self.events.append(event)
+            original(event)
+
+        vm.on_event = record
+
+    @property
+    def kinds(self) -> list[str]:
+        return [type(e).__name__ for e in self.events]

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
+from gui.export_actions import ExportActions
+from gui.history_wiring import HistoryWiring
 from gui.main_window import MainWindow
 from gui.run_controller import RunController
 from gui.settings_store import SettingsStore
@@ -35,6 +38,9 @@ class Studio:
     controller: RunController
     window: MainWindow
     store: SettingsStore
+    history: HistoryWiring | None = None  # the gallery, recording runs, opening and dropping files
+    exports: ExportActions | None = None  # File > Export
+    disk: DiskWorker | None = None  # history writes and exports, off the GUI thread
     _closed: bool = False
 
     def start(self) -> None:
@@ -48,7 +54,14 @@ class Studio:
         self.store.save_fields(self.view_model.fields)
         self.store.save_window(self.window.saveGeometry(), self.window.saveState())
         self.store.sync()
-        return self.controller.shutdown()
+        if self.history is not None:
+            self.history.record_unfinished()  # a run going at quit is kept, as cancelled
+        stopped = self.controller.shutdown()
+        if self.disk is not None:
+            self.disk.close()  # waits for the history writes and exports already asked for
+        if self.history is not None:
+            self.history.close()
+        return stopped
 
 
 def build_studio(settings: QSettings | None = None) -> Studio:
@@ -60,12 +73,15 @@ def build_studio(settings: QSettings | None = None) -> Studio:
     window = MainWindow(vm)
     window.controls.generateRequested.connect(controller.generate)
     window.controls.cancelRequested.connect(controller.cancel)
+    disk = DiskWorker()
+    history = HistoryWiring(window, vm, controller, disk)  # before restoreState: the Gallery dock
+    exports = ExportActions(window, vm, controller, disk, history)
     geometry, state = store.load_window()
     if geometry is not None:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state)
-    studio = Studio(vm, adapter, controller, window, store)
+    studio = Studio(vm, adapter, controller, window, store, history, exports, disk)
     window.closing.connect(studio.close)
     return studio
 

@@ -14,11 +14,14 @@ HINTS = {
     "out_of_memory": "Lower the batch size or the number of samples, then Generate again.",
     "invalid_recipe": "Change the setting named above, then Generate again.",
     "internal": "This is a bug in Noisescope; the details are in the log. The window still works.",
+    "export": "Choose another folder (or free some space), then export again; the run is still here.",
+    "history": "The run is still on screen: export it to keep it. Check that the data folder is writable.",
 }
 TITLES = {
     "model_load": "The model could not be loaded", "unsafe_model": "Unsafe model file refused",
     "model_not_found": "Model not found", "out_of_memory": "Out of memory",
     "invalid_recipe": "A setting does not fit", "internal": "Something went wrong",
+    "export": "The export failed", "history": "The history could not be saved",
 }
 
 

@@ -68,7 +68,12 @@ class GalleryModel(QAbstractListModel):
     def _icon(self, run: RunRecord) -> QIcon:
         if run.id not in self._icons:
             image = QImage.fromData(run.thumbnail or b"", "PNG")
-            self._icons[run.id] = QIcon(QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+            icon = QIcon()
+            if not image.isNull():
+                pixmap = QPixmap.fromImage(image)
+                for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected):  # selected: the frame shows it, no tint
+                    icon.addPixmap(pixmap, mode)
+            self._icons[run.id] = icon
         return self._icons[run.id]
 
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -62,21 +63,23 @@ class GalleryPanel(QWidget):
 
         self.model_filter, self.sampler_filter, self.family_filter = QComboBox(), QComboBox(), QComboBox()
         self.starred_only = QCheckBox("★ only")
-        filters = QHBoxLayout()
-        for combo, tip in ((self.model_filter, "model"), (self.sampler_filter, "sampler"),
-                           (self.family_filter, "family")):
+        filters = QGridLayout()  # two rows: the dock stays narrow beside the viewer
+        for place, (combo, tip) in enumerate(((self.model_filter, "model"), (self.sampler_filter, "sampler"),
+                                              (self.family_filter, "family"))):
             combo.setToolTip(f"Show only runs of this {tip}")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
             combo.currentIndexChanged.connect(self._apply_filters)
-            filters.addWidget(combo, 1)
+            filters.addWidget(combo, place // 2, place % 2)
         self.starred_only.toggled.connect(self._apply_filters)
-        filters.addWidget(self.starred_only)
+        filters.addWidget(self.starred_only, 1, 1)
 
         self.view = QListView()
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.view.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 44))
+        self.view.setGridSize(QSize(THUMBNAIL + 48, THUMBNAIL + 64))  # three caption lines
         self.view.setWordWrap(True)
         self.view.setUniformItemSizes(True)
         self.view.setModel(self.model)
@@ -88,16 +91,20 @@ class GalleryPanel(QWidget):
         self.rerun_button, self.copy_button = QPushButton("Re-run"), QPushButton("Copy recipe")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Forget this run in the history (its exported files stay on disk)")
-        buttons = QHBoxLayout()
-        for button, slot in ((self.open_button, self.open_selected), (self.star_button, self.toggle_star),
-                             (self.rerun_button, self.rerun_selected), (self.copy_button, self.copy_selected),
-                             (self.delete_button, self.delete_selected)):
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        buttons = QVBoxLayout()  # two rows: the dock stays narrow beside the viewer
+        for row in (((self.open_button, self.open_selected), (self.rerun_button, self.rerun_selected),
+                     (self.star_button, self.toggle_star)),
+                    ((self.copy_button, self.copy_selected), (self.delete_button, self.delete_selected))):
+            line = QHBoxLayout()
+            for button, slot in row:
+                button.clicked.connect(slot)
+                line.addWidget(button)
+            buttons.addLayout(line)
         self.message = QLabel()
         self.message.setWordWrap(True)
 
         column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)  # the dock frames it already
         column.addLayout(filters)
         column.addWidget(self.view, 1)
         column.addLayout(buttons)
@@ -112,7 +119,7 @@ class GalleryPanel(QWidget):
             chosen = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(f"{ALL} {column}s")
+            combo.addItem(f"{ALL} {'families' if column == 'family' else column + 's'}")
             combo.addItems(self.history.distinct(column))
             combo.setCurrentIndex(max(0, combo.findText(chosen)))
             combo.blockSignals(False)

@@ -268,6 +268,28 @@ class ViewModel(QObject):
         if self.trajectory is not None:
             self.runEnded.emit(self.trajectory)  # for history, gallery and exports
 
+    def show_trajectory(self, trajectory) -> bool:
+        """Show a recorded run (from the gallery or a trajectory file) for scrubbing, without
+        its model. Refused (False) while a run is going: its events record into the trajectory
+        on screen."""
+        if self.busy or trajectory is None:
+            return False
+        self.trajectory, self.last_recipe = trajectory, trajectory.recipe
+        count = len(trajectory)
+        done = count if trajectory.outcome != "finished" else max(count, trajectory.total_steps)
+        self.progress = Progress(done, max(done, trajectory.total_steps), trajectory.duration_s, 0.0)
+        self.current_step = max(0, count - 1)
+        if self.focus is not None and self.focus >= trajectory.batch:
+            self.set_focus(None)
+        self.set_following(False)
+        self.clear_error()
+        self.trajectoryReset.emit()
+        self.progressChanged.emit()
+        self.stepsChanged.emit(count)
+        self.currentStepChanged.emit(self.current_step)
+        self.displayChanged.emit()
+        return True
+
     # -- what is being looked at ----------------------------------------------------------
 
     def step_count(self) -> int:

@@ -1,0 +1,91 @@
+"""Screenshots of the gallery and export dialog in the real window, after two runs.
+
+    DISPLAY=:99 NOISESCOPE_DATA_DIR=/tmp/ns-look .venv/bin/python -m bench.gallery_screenshot --out /tmp/shots
+
+Uses the history in NOISESCOPE_DATA_DIR (give it a scratch folder: the runs are recorded there)
+and temp settings. Grabs with QWidget.grab(), so what is painted is what is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from bench.gui_screenshot import wait
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--model", default="digits-diffusion")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--size", default="1400x860")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    import qasync
+
+    app = QApplication(["noisescope"])
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    from gui.app import build_studio
+    from gui.style import apply_theme
+
+    apply_theme(app)
+    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
+    studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
+    vm, window, wiring = studio.view_model, studio.window, studio.history
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    studio.start()
+    wait(lambda: wiring.gallery is not None)
+    recorded: list[int] = []
+    wiring.recorded.connect(recorded.append)
+    for seed, label in ((7, "3"), (8, "5")):
+        info = vm.model_info(args.model)
+        vm.restore_fields({"model": args.model, "sampler": "dpmpp_2m", "steps": args.steps, "batch": args.batch,
+                           "seed": seed, "seed_locked": True,
+                           "label": label if info and info.labels and label in info.labels else None})
+        count = len(recorded)
+        window.controls.generate.click()
+        wait(lambda c=count: len(recorded) > c or vm.error is not None)
+    app.processEvents()
+    window.grab().save(str(args.out / "1-gallery.png"))
+
+    studio.exports.action.trigger()
+    dialog = studio.exports.dialog
+    wait(lambda: dialog.isVisible())
+    app.processEvents()
+    dialog.grab().save(str(args.out / "2-export-dialog.png"))
+    dialog.trajectory_file.setChecked(True)
+    dialog.folder.setText(str(Path(scratch.name) / "exports"))
+    written: list = []
+    studio.exports.exported.connect(written.append)
+    dialog.export_button.click()
+    wait(lambda: bool(written) or vm.error is not None)
+    app.processEvents()
+    window.grab().save(str(args.out / "3-exported.png"))
+
+    wiring.gallery.select_run(recorded[-1])
+    wiring.gallery.open_selected()
+    wait(lambda: window.statusBar().currentMessage().startswith("Run ") or vm.error is not None)
+    vm.set_current_step(args.steps // 3)
+    app.processEvents()
+    window.grab().save(str(args.out / "4-opened-and-scrubbed.png"))
+    print(f"runs recorded: {recorded}; files exported: {[f.path.name for f in written[0]] if written else None}; "
+          f"error: {vm.error}")
+    studio.close()
+    scratch.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,8 +21,8 @@ from gui.view_model import LOADING, STARTING, ViewModel
 
 VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂"}
 MAX_ZOOM = 256
-CLICK_SLOP = 4
-FIT_MARGIN = 12  # pixels kept free around a fitted image  # pixels a press may move and still count as a click
+CLICK_SLOP = 4  # pixels a press may move and still count as a click
+FIT_MARGIN = 4  # pixels kept free around a fitted image (small: an integer zoom step is precious)
 
 
 class ViewTransform(QObject):

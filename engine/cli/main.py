@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli import generate_cmd, models_cmd, samplers_cmd
+from engine.cli import evaluate_cmd, generate_cmd, history_cmd, models_cmd, samplers_cmd, show_cmd, train_cmd
 from engine.cli.common import UsageError, fail
 
-COMMANDS = [models_cmd, samplers_cmd, generate_cmd]
+COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

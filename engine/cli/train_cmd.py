@@ -1,0 +1,156 @@
+"""`noisescope train {diffusion,vae,gan}`: train a digits model and write it in the bundled format."""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from pathlib import Path
+from typing import Any
+
+from engine.cli.common import UsageError
+from engine.paths import user_data_dir, user_models_dir
+
+FAMILIES = {
+    "diffusion": ("engine.training.diffusion", "DiffusionTrainer"),
+    "vae": ("engine.training.vae", "VAETrainer"),
+    "gan": ("engine.training.gan", "GANTrainer"),
+}
+DEFAULT_STEPS = {"diffusion": 20000, "vae": 6000, "gan": 6000}
+DEFAULT_BATCH = {"diffusion": 64, "vae": 128, "gan": 64}
+DESCRIPTIONS = {
+    "diffusion": "Class-conditional DDPM (UNet) for 32x32 handwritten digits, with classifier-free guidance.",
+    "vae": "Convolutional VAE for 32x32 handwritten digits: a 16-d latent space to browse.",
+    "gan": "Class-conditional DCGAN for 32x32 handwritten digits.",
+}
+LICENCE = ("Weights: trained by Noisescope's own code on MNIST digits (Y. LeCun, C. Cortes, C. J. C. Burges), "
+           "CC BY-SA 3.0; see assets/data/DIGITS_LICENSE.md and this model's MODEL_CARD.md.")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a digits model (diffusion, VAE or GAN)")
+    parser.add_argument("family", choices=sorted(FAMILIES), help="which kind of model")
+    parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled assets/data/digits.npz)")
+    parser.add_argument("--steps", type=int, help="total optimizer steps (default depends on the family)")
+    parser.add_argument("--batch", type=int, help="images per step")
+    parser.add_argument("--lr", type=float, help="learning rate (default depends on the family)")
+    parser.add_argument("--widths", help="channel widths per resolution, comma-separated, e.g. 32,64,64")
+    parser.add_argument("--limit", type=int, help="train on only the first N training images (tests)")
+    parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint (its settings win)")
+    parser.add_argument("--export-only", action="store_true", help="with --resume: write the model, do not train")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--threads", type=int, help="CPU threads torch may use (default: torch's choice)")
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (diffusion; faster on recent CPUs)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", help="model name (default digits-FAMILY)")
+    parser.add_argument("--out", type=Path, help="model folder to write (default: the user models folder)")
+    parser.add_argument("--checkpoint-dir", type=Path, help="where checkpoints and sample grids go")
+    parser.add_argument("--checkpoint-every", type=float, default=180.0, metavar="SECONDS")
+    parser.add_argument("--sample-every", type=int, default=1000, metavar="N",
+                        help="export the model and write a sample grid every N steps (0: never)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run_train)
+
+
+def command_line(settings: dict[str, Any]) -> str:
+    """The `noisescope train` line that gives these settings (recorded in the model)."""
+    words = ["noisescope", "train", settings["family"], "--steps", str(settings["steps"]),
+             "--batch", str(settings["batch"]), "--lr", f"{settings['lr']:g}",
+             "--widths", ",".join(str(w) for w in settings["widths"]), "--seed", str(settings["seed"])]
+    if settings.get("limit"):
+        words += ["--limit", str(settings["limit"])]
+    if settings.get("bf16"):
+        words.append("--bf16")
+    return shlex.join(words)
+
+
+def _settings(args) -> dict[str, Any]:
+    settings: dict[str, Any] = {"family": args.family, "seed": args.seed,
+                                "steps": args.steps or DEFAULT_STEPS[args.family],
+                                "batch": args.batch or DEFAULT_BATCH[args.family], "bf16": args.bf16}
+    module = importlib.import_module(FAMILIES[args.family][0])
+    settings = {**module.DEFAULTS, **settings}
+    if args.lr is not None:
+        settings["lr"] = args.lr
+    if args.widths:
+        try:
+            settings["widths"] = [int(w) for w in args.widths.split(",")]
+        except ValueError:
+            raise UsageError(f"--widths must be comma-separated integers, not {args.widths!r}") from None
+    if args.limit is not None:
+        settings["limit"] = args.limit
+    return settings
+
+
+def _check(args) -> None:
+    for name in ("steps", "batch", "limit", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name} must be at least 1, not {value}")
+    if args.sample_every < 0:
+        raise UsageError(f"--sample-every must be 0 or more, not {args.sample_every}")
+    if args.device not in ("auto", "cpu", "cuda") and not args.device.startswith("cuda:"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+    if args.export_only and not args.resume:
+        raise UsageError("--export-only needs --resume CKPT")
+    if args.resume and not args.resume.is_file():
+        raise UsageError(f"--resume: no checkpoint at {args.resume}")
+    if args.data and not args.data.is_file():
+        raise UsageError(f"--data: no file at {args.data}")
+
+
+def run_train(args) -> int:
+    _check(args)
+    import torch
+
+    from engine.training import data as digits_data
+    from engine.training import loop
+    from engine.training.checkpoint import load_checkpoint
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = _settings(args)
+    if args.resume:
+        try:
+            saved = load_checkpoint(args.resume)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if saved["family"] != args.family:
+            raise UsageError(f"--resume: {args.resume} is a {saved['family']} checkpoint, not {args.family}")
+        settings = {**saved["settings"], **({"steps": args.steps} if args.steps else {})}
+    if args.device == "auto":
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        device = torch.device(args.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise UsageError("--device cuda: no CUDA device here; use --device cpu or auto")
+    try:
+        train_set, _ = digits_data.split(digits_data.load_digits(args.data))
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"cannot read the digits data: {exc}") from None
+    if settings.get("limit"):
+        train_set = digits_data.Digits(train_set.images[: settings["limit"]], train_set.labels[: settings["limit"]])
+
+    torch.manual_seed(settings["seed"])  # model initialisation
+    generator = torch.Generator().manual_seed(settings["seed"])  # every random draw of training
+    module_name, class_name = FAMILIES[args.family]
+    trainer = getattr(importlib.import_module(module_name), class_name)(settings, train_set, generator, device)
+    name = args.name or f"digits-{args.family}"
+    settings["command"] = command_line(settings)
+    run = loop.Run(
+        name=name, steps=settings["steps"], out=args.out or user_models_dir() / name,
+        checkpoint_dir=args.checkpoint_dir or user_data_dir() / "training" / name,
+        sample_every=args.sample_every, checkpoint_every_s=args.checkpoint_every, settings=settings,
+        progress=not args.quiet, device=str(device) if device.type != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
+        metadata={"description": DESCRIPTIONS[args.family], "licence": LICENCE,
+                  "data": {"name": "digits (MNIST subset)", "file": "assets/data/digits.npz",
+                           "train_images": len(train_set.images),
+                           "held_out_per_class": digits_data.HELD_OUT_PER_CLASS,
+                           "attribution": "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"}},
+    )
+    elapsed = loop.resume(trainer, generator, args.resume) if args.resume else 0.0
+    if args.export_only:
+        folder = loop.export(run, trainer, elapsed)
+    else:
+        folder = loop.train(run, trainer, generator, elapsed)
+    print(f"wrote {folder} (step {trainer.step})")
+    return 0

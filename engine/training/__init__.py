@@ -1,0 +1,1 @@
+"""Training the bundled models: data, trainers, checkpoints, evaluation. Imports torch, never Qt."""

@@ -1,0 +1,94 @@
+"""The training loop every family shares: steps with a progress bar, sample grids, checkpoints, export.
+
+A trainer (DiffusionTrainer, VAETrainer, GANTrainer) owns its models and optimizers and offers
+train_step(), state_dict()/load_state_dict(), export_module() and export_config(); this loop
+owns time, files and the random number generator that every random draw of training uses.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from engine.models.bundled_writer import save_bundled
+from engine.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from engine.training.grid import save_grid
+from engine.training.sampling import per_label_grid
+
+
+@dataclass
+class Run:
+    name: str
+    steps: int
+    out: Path  # the bundled model folder written at the end (and at each sample grid)
+    checkpoint_dir: Path
+    sample_every: int = 1000
+    checkpoint_every_s: float = 180.0
+    settings: dict[str, Any] = field(default_factory=dict)  # recorded in checkpoint and model card
+    metadata: dict[str, Any] = field(default_factory=dict)  # description, data, licence for config.json
+    progress: bool = True
+    device: str = "cpu"
+
+
+def resume(trainer, generator: torch.Generator, path: Path) -> float:
+    """Load a checkpoint into trainer and generator; returns the training time it had already taken."""
+    state = load_checkpoint(path)
+    if state["family"] != trainer.family:
+        raise ValueError(f"{path} is a {state['family']} checkpoint, not {trainer.family}")
+    trainer.load_state_dict(state["trainer"])
+    restore_rng(state, generator)
+    return float(state["elapsed_s"])
+
+
+def checkpoint(run: Run, trainer, generator: torch.Generator, elapsed_s: float) -> Path:
+    path = run.checkpoint_dir / f"{run.name}-latest.pt"
+    return save_checkpoint(path, family=trainer.family, step=trainer.step, settings=run.settings,
+                           trainer_state=trainer.state_dict(), generator=generator, elapsed_s=elapsed_s)
+
+
+def export(run: Run, trainer, elapsed_s: float, folder: Path | None = None) -> Path:
+    config = {
+        "name": run.name, **trainer.export_config(), **run.metadata,
+        "training": {"arguments": run.settings, "steps": trainer.step, "wall_time_s": round(elapsed_s, 1),
+                     "device": run.device, "torch": torch.__version__},
+    }
+    return save_bundled(folder or run.out, config, trainer.export_module(), half=True)
+
+
+def sample_grid(run: Run, trainer, folder: Path) -> Path:
+    config = trainer.export_config()
+    images = per_label_grid(folder, config["family"], config.get("labels"), steps=20)
+    return save_grid(images[..., 0], run.checkpoint_dir / f"{run.name}-step{trainer.step:06d}.png")
+
+
+def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0) -> Path:
+    run.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic() - elapsed_s
+    last_checkpoint = time.monotonic()
+    bar = tqdm(total=run.steps, initial=trainer.step, disable=not run.progress, dynamic_ncols=True,
+               desc=f"train {trainer.family}", mininterval=2.0)
+    while trainer.step < run.steps:
+        losses = trainer.train_step()
+        bar.update(1)
+        bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
+        if run.sample_every and trainer.step % run.sample_every == 0 and trainer.step < run.steps:
+            checkpoint(run, trainer, generator, time.monotonic() - started)
+            last_checkpoint = time.monotonic()
+            export(run, trainer, time.monotonic() - started)
+            grid = sample_grid(run, trainer, run.out)
+            bar.write(f"step {trainer.step}: exported {run.out}, samples {grid}")
+        elif time.monotonic() - last_checkpoint > run.checkpoint_every_s:
+            checkpoint(run, trainer, generator, time.monotonic() - started)
+            last_checkpoint = time.monotonic()
+    bar.close()
+    elapsed_s = time.monotonic() - started
+    checkpoint(run, trainer, generator, elapsed_s)
+    folder = export(run, trainer, elapsed_s)
+    if run.sample_every:
+        sample_grid(run, trainer, folder)
+    return folder

@@ -1,0 +1,149 @@
+"""The trainers on tiny settings: they run, write loadable models, resume exactly; the data split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file
+
+from engine import Failed, Finished, Recipe, run
+from engine.cli.main import main
+from engine.model_cache import ModelCache
+from engine.training.data import default_data_path, load_digits, split, split_indices
+
+TINY = {"diffusion": "8,8,16", "vae": "8,16", "gan": "16,8"}
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    """40 fake 28x28 digits (4 per class): blobs at a class-dependent place, so not pure noise."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 4)
+    images = np.zeros((40, 28, 28), np.uint8)
+    for index, label in enumerate(labels):
+        top, left = 4 + label, 4 + (index % 4) * 3
+        images[index, top:top + 8, left:left + 6] = rng.integers(128, 256, (8, 6))
+    path = tmp_path_factory.mktemp("data") / "tiny.npz"
+    np.savez_compressed(path, images=images, labels=labels)
+    return path
+
+
+def train(family: str, data: Path, tmp: Path, *extra: str) -> int:
+    return main(["train", family, "--data", str(data), "--batch", "4", "--widths", TINY[family], "--device", "cpu",
+                 "--quiet", "--checkpoint-dir", str(tmp / "checkpoints"), "--out", str(tmp / "model"), *extra])
+
+
+def sample(folder: Path, family: str) -> np.ndarray:
+    label = None if family == "vae" else "3"
+    recipe = Recipe(model=str(folder), steps=2, batch=2, label=label, device="cpu")
+    events = list(run(recipe, cache=ModelCache(), previews=False))
+    assert not isinstance(events[-1], Failed), events[-1]
+    assert isinstance(events[-1], Finished)
+    return events[-1].images
+
+
+@pytest.mark.parametrize("family", ["diffusion", "vae", "gan"])
+def test_trainer_writes_a_model_engine_run_samples_from(family, tiny_data, tmp_path, capsys):
+    assert train(family, tiny_data, tmp_path, "--steps", "3", "--sample-every", "0") == 0
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["family"] == family and config["training"]["steps"] == 3
+    assert config["training"]["arguments"]["command"].startswith(f"noisescope train {family} --steps 3")
+    assert {"description", "data", "licence"} <= set(config)
+    images = sample(tmp_path / "model", family)
+    assert images.shape == (2, 32, 32, 1) and images.dtype == np.uint8
+    assert (tmp_path / "checkpoints" / f"digits-{family}-latest.pt").is_file()
+
+
+@pytest.mark.parametrize("family", ["diffusion", "vae", "gan"])
+def test_resume_continues_exactly_where_training_stopped(family, tiny_data, tmp_path):
+    straight, first, resumed = tmp_path / "straight", tmp_path / "first", tmp_path / "resumed"
+    assert train(family, tiny_data, straight, "--steps", "4", "--sample-every", "0") == 0
+    assert train(family, tiny_data, first, "--steps", "2", "--sample-every", "0") == 0
+    checkpoint = first / "checkpoints" / f"digits-{family}-latest.pt"
+    assert train(family, tiny_data, resumed, "--steps", "4", "--sample-every", "0", "--resume", str(checkpoint)) == 0
+    config = json.loads((resumed / "model" / "config.json").read_text())
+    assert config["training"]["steps"] == 4
+    expected = load_file(str(straight / "model" / "model.safetensors"))
+    got = load_file(str(resumed / "model" / "model.safetensors"))
+    assert expected.keys() == got.keys()
+    for key in expected:
+        assert np.array_equal(expected[key].float().numpy(), got[key].float().numpy()), key
+
+
+def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):
+    assert train("vae", tiny_data, tmp_path, "--steps", "2", "--sample-every", "0") == 0
+    checkpoint = tmp_path / "checkpoints" / "digits-vae-latest.pt"
+    again = tmp_path / "again"
+    assert main(["train", "vae", "--resume", str(checkpoint), "--export-only", "--quiet", "--out", str(again)]) == 0
+    assert load_file(str(again / "model.safetensors")).keys() == load_file(
+        str(tmp_path / "model" / "model.safetensors")).keys()
+
+
+def test_sample_grids_are_written(tiny_data, tmp_path):
+    assert train("gan", tiny_data, tmp_path, "--steps", "2", "--sample-every", "1") == 0
+    grids = sorted(p.name for p in (tmp_path / "checkpoints").glob("*.png"))
+    assert grids == ["digits-gan-step000001.png", "digits-gan-step000002.png"]
+
+
+@pytest.mark.parametrize("arguments", [
+    ["train", "vae", "--steps", "0"],
+    ["train", "gan", "--widths", "8,x"],
+    ["train", "diffusion", "--export-only"],
+    ["train", "vae", "--resume", "/nonexistent/checkpoint.pt"],
+    ["train", "vae", "--device", "tpu"],
+])
+def test_bad_input_exits_2_with_one_line(arguments, capsys):
+    assert main(arguments) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_wrong_family_checkpoint_is_refused(tiny_data, tmp_path, capsys):
+    assert train("vae", tiny_data, tmp_path, "--steps", "1", "--sample-every", "0") == 0
+    checkpoint = tmp_path / "checkpoints" / "digits-vae-latest.pt"
+    assert main(["train", "gan", "--resume", str(checkpoint), "--quiet"]) == 2
+
+
+def test_split_is_deterministic_and_disjoint():
+    labels = np.repeat(np.arange(10), 300)
+    train_a, held_a = split_indices(labels)
+    train_b, held_b = split_indices(labels.copy())
+    assert np.array_equal(train_a, train_b) and np.array_equal(held_a, held_b)
+    assert not set(train_a) & set(held_a) and len(train_a) + len(held_a) == len(labels)
+    assert np.bincount(labels[held_a]).tolist() == [100] * 10
+
+
+@pytest.mark.skipif(not default_data_path().is_file(), reason="bundled digits data not built")
+def test_bundled_digits_split_holds_out_100_per_class():
+    digits = load_digits()
+    train_set, held_out = split(digits)
+    assert digits.images.shape[1:] == (28, 28) and len(digits.images) == 10000
+    assert np.bincount(held_out.labels, minlength=10).tolist() == [100] * 10
+    assert len(train_set.images) == 9000
+
+
+def test_evaluation_flags_copies_of_training_images(tiny_data):
+    from engine.training.classifier import DigitClassifier
+    from engine.training.evaluate import figures, reference
+
+    train_set, held_out = split(load_digits(tiny_data))
+    classifier = DigitClassifier(width=4).eval()
+    real = reference(classifier, train_set, held_out)
+    copied = figures(train_set.images[:10], classifier, train_set, real_floor=real["first_percentile_nearest"])
+    assert copied["nearest_train_median"] == 0 and copied["copies"] == 1.0
+    assert sum(copied["histogram"]) == 10 and 0 <= copied["confident"] <= 1
+
+
+def test_evaluate_command_prints_figures(tiny_data, tmp_path, capsys):
+    from engine.training.classifier import DigitClassifier, save_classifier
+
+    assert train("vae", tiny_data, tmp_path, "--steps", "1", "--sample-every", "0") == 0
+    classifier = save_classifier(DigitClassifier(width=4).eval(), tmp_path / "classifier.safetensors")
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "model"), "--count", "10", "--data", str(tiny_data),
+                 "--classifier", str(classifier), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["family"] == "vae" and result["unconditional"]["samples"] == 10
+    assert result["real_reference"]["samples"] == 20

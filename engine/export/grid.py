@@ -11,7 +11,7 @@ from engine.export.png import save_png
 from engine.recipe import Recipe
 
 PADDING = 2  # pixels between tiles
-READABLE = 256  # default upscale aims for a picture at least this many pixels across
+READABLE = 256  # default upscale aims for a picture about this many pixels across
 MAX_SCALE = 32
 
 
@@ -36,8 +36,8 @@ def make_grid(images: np.ndarray, columns: int | None = None, padding: int = PAD
 
 
 def default_scale(height: int, width: int, target: int = READABLE) -> int:
-    """The integer upscale that makes a (height, width) picture readable: ~target px across."""
-    return max(1, min(MAX_SCALE, target // max(height, width, 1)))
+    """The integer upscale that brings a (height, width) picture nearest to target px across."""
+    return max(1, min(MAX_SCALE, round(target / max(height, width, 1))))
 
 
 def upscale(image: np.ndarray, factor: int) -> np.ndarray:

@@ -66,6 +66,7 @@ def test_make_grid_rows_and_upscale():
     big = upscale(images[0], 4)
     assert big.shape == (8, 12, 3) and np.all(big[:4, :4] == images[0][0, 0])
     assert default_scale(8, 8) == 32 and default_scale(28, 28) == 9 and default_scale(600, 400) == 1
+    assert default_scale(66, 136) == 2  # a 2x2 batch, x_t and x0 side by side: not left at 136 px
 
 
 def test_model_hash_is_a1111_short_hash_computed_once(tiny_models, monkeypatch, isolated_user_data):

@@ -10,6 +10,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from engine.errors import NoisescopeError
 from engine.history import History, RunRecord
+from engine.samplers import SAMPLERS
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STARRED_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -85,9 +86,15 @@ def _steps_and_seed(run: RunRecord) -> str:
     return f" · {recipe.steps} steps · seed {recipe.seed}"
 
 
+def sampler_name(sampler_id: str) -> str:
+    """The name people know ("DPM++ 2M"); VAE and GAN runs have none."""
+    spec = SAMPLERS.get(sampler_id)
+    return spec.display_name if spec else "one decode"
+
+
 def caption(run: RunRecord) -> str:
     star = "★ " if run.starred else ""
-    return f"{star}{run.model}\n{run.sampler}{_steps_and_seed(run)}"
+    return f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
 
 
 def tooltip(run: RunRecord) -> str:

@@ -7,7 +7,7 @@ plays); "Live" follows again. After the run every step stays available.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from gui.view_model import LOADING, RUNNING, ViewModel
 
@@ -25,7 +25,7 @@ class Timeline(QWidget):
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.info = QLabel("No steps yet", objectName="stepInfo")
-        self.info.setFixedWidth(300)  # its text changes every step: no relayout for it
+        self.info.setMinimumWidth(1)  # its text changes every step: it takes the room left, no relayout
         self.live = QToolButton(text="● Live", checkable=True, toolTip="Follow the newest step")
         self.speed = QComboBox()
         for label, fps in SPEEDS:
@@ -35,14 +35,19 @@ class Timeline(QWidget):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)
 
-        layout = QHBoxLayout(self)
+        # The slider gets a row of its own: with docks open the viewer is narrow, and a slider
+        # sharing its row with the buttons and the step text was left ~100 px to scrub 30+ steps.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.slider)
+        row = QHBoxLayout()
         for widget in (self.back, self.play, self.forward):
-            layout.addWidget(widget)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.info)
-        layout.addWidget(self.live)
-        layout.addWidget(self.speed)
+            row.addWidget(widget)
+        row.addWidget(self.info, 1)
+        row.addWidget(self.live)
+        row.addWidget(self.speed)
+        layout.addLayout(row)
 
         self.back.clicked.connect(lambda: self.step_by(-1))
         self.forward.clicked.connect(lambda: self.step_by(1))

@@ -64,7 +64,7 @@ def test_model_rows_newest_first_with_thumbnails(qtbot, history):
     assert model.rowCount() == 3
     first = model.index(0)
     assert model.data(first, RUN_ID_ROLE) == 3
-    assert model.data(first).startswith("faces\nddim · 2 steps · seed 3")
+    assert model.data(first).startswith("faces\nDDIM · 2 steps · seed 3")
     icon = model.data(first, Qt.ItemDataRole.DecorationRole)
     assert not icon.isNull() and icon.availableSizes()[0].width() >= 64
     assert "faces (diffusion)" in model.data(first, Qt.ItemDataRole.ToolTipRole)

@@ -14,6 +14,7 @@ from torch import nn
 
 from engine.training.data import IMAGE_SIZE, Batches, Digits, to_model_input
 from engine.training.ema import EMA
+from engine.training.trainer_state import SingleModelState
 
 SCHEDULER = {
     "_class_name": "DDPMScheduler",
@@ -51,7 +52,7 @@ def unet_config(widths: list[int], layers_per_block: int) -> dict[str, Any]:
     }
 
 
-class DiffusionTrainer:
+class DiffusionTrainer(SingleModelState):
     family = "diffusion"
 
     def __init__(self, settings: dict[str, Any], data: Digits, generator: torch.Generator, device: torch.device):
@@ -105,12 +106,3 @@ class DiffusionTrainer:
             "null_label": NULL_LABEL, "scheduler": SCHEDULER,
         }
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "ema": self.ema.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "step": self.step}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.ema.load_state_dict(state["ema"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.step = int(state["step"])

@@ -16,13 +16,14 @@ from torch import nn
 from engine.models.architectures.vae import ConvVAE
 from engine.training.data import IMAGE_SIZE, Batches, Digits, to_model_input
 from engine.training.ema import EMA
+from engine.training.trainer_state import SingleModelState
 
 DEFAULTS: dict[str, Any] = {
     "widths": [32, 64, 128], "latent_dim": 16, "lr": 1e-3, "kl_warmup": 1000, "beta": 1.0, "ema_decay": 0.999,
 }
 
 
-class VAETrainer:
+class VAETrainer(SingleModelState):
     family = "vae"
 
     def __init__(self, settings: dict[str, Any], data: Digits, generator: torch.Generator, device: torch.device):
@@ -67,12 +68,3 @@ class VAETrainer:
             "latent_dim": self.settings["latent_dim"],
         }
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "ema": self.ema.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "step": self.step}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.ema.load_state_dict(state["ema"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.step = int(state["step"])

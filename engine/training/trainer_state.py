@@ -1,0 +1,19 @@
+"""Checkpoint state of a trainer with one model, its EMA and one optimizer (diffusion, VAE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SingleModelState:
+    """Mixed into trainers that have .model, .ema, .optimizer and .step."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "ema": self.ema.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "step": self.step}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step = int(state["step"])

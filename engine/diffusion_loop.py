@@ -13,7 +13,7 @@ from engine.events import Cancelled, Event, Finished, Step, frozen_array
 from engine.models.loaded import DiffusionModel
 from engine.noise import initial_noise, sample_generators
 from engine.prediction import noise_levels, split_prediction
-from engine.previews import PreviewPipe, images_to_uint8, noise_to_uint8, to_numpy
+from engine.previews import PreviewPipe, images_to_uint8, step_previews, to_numpy
 from engine.recipe import Recipe
 from engine.samplers import SAMPLERS, make_scheduler
 
@@ -48,13 +48,13 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
         output = _predict(model, x_in, t, labels, guided, recipe.guidance)
         if previews:
             x0, eps = split_prediction(output, x_in, levels[index], model.prediction_type)
-            frames = [images_to_uint8(x_in), images_to_uint8(x0), noise_to_uint8(eps)]
 
             def build(arrays, index=index):
-                return Step(index, total, timestep_values[index], levels[index], arrays[0], arrays[1],
-                            arrays[2], time.perf_counter() - started)
+                x_t, x0, noise = arrays[0]  # read-only views of one host array
+                return Step(index, total, timestep_values[index], levels[index], x_t, x0, noise,
+                            time.perf_counter() - started)
 
-            yield from pipe.push(frames, build)
+            yield from pipe.push([step_previews(x_in, x0, eps)], build)
         x = scheduler.step(output, t, x, **step_kwargs).prev_sample
 
     yield from pipe.flush()

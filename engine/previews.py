@@ -18,12 +18,17 @@ NOISE_RANGE = 3.0  # predicted noise is ~N(0, 1): show +-3 sigma as black..white
 
 
 def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) in [-1, 1] -> (B, H, W, C) uint8, on the same device."""
-    return ((images.float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
+    """(B, C, H, W) in [-1, 1] -> (B, H, W, C) uint8, on the same device.
+    One new float tensor, then in place: this runs on every step."""
+    scaled = images.float().clamp(-1, 1).add_(1).mul_(127.5).round_()
+    return scaled.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
 
-def noise_to_uint8(noise: torch.Tensor) -> torch.Tensor:
-    return images_to_uint8(noise.float() / NOISE_RANGE)
+def step_previews(x_t: torch.Tensor, x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """The three views of a step as one (3, B, H, W, C) uint8 tensor: one conversion, one copy."""
+    stacked = torch.stack((x_t, x0, noise.mul(1 / NOISE_RANGE))).flatten(0, 1)
+    frames = images_to_uint8(stacked)
+    return frames.view(3, x_t.shape[0], *frames.shape[1:])
 
 
 def to_numpy(frame: torch.Tensor) -> np.ndarray:

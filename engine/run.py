@@ -45,10 +45,13 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
     except NoisescopeError as exc:
         yield Failed(resolved, exc.kind, exc.message)
     except torch.OutOfMemoryError:
-        _free_memory()
-        yield Failed(resolved, OutOfMemory.kind,
-                     f"out of memory on {recipe.device}: lower the batch size (now {recipe.batch}) or use a "
-                     "smaller model; nothing was lost")
+        yield _out_of_memory(resolved or recipe)
+    except RuntimeError as exc:
+        if not _is_cpu_out_of_memory(exc):
+            log.exception("run failed")
+            yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            yield _out_of_memory(resolved or recipe)
     except Exception as exc:
         log.exception("run failed")
         yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
@@ -64,6 +67,15 @@ def _total_steps(model, recipe: Recipe) -> int:
     return len(scheduler.timesteps)
 
 
-def _free_memory() -> None:
+def _out_of_memory(recipe: Recipe) -> Failed:
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+    return Failed(recipe, OutOfMemory.kind,
+                  f"out of memory on {recipe.device}: lower the batch size (now {recipe.batch}) or use a "
+                  "smaller model; nothing was lost")
+
+
+def _is_cpu_out_of_memory(exc: RuntimeError) -> bool:
+    # The CPU allocator raises a plain RuntimeError, not torch.OutOfMemoryError.
+    text = str(exc)
+    return "can't allocate memory" in text or "not enough memory" in text

@@ -4,6 +4,7 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 
 from engine import Recipe, run
 from engine.events import Cancelled, Finished, Started, Step
@@ -95,3 +96,27 @@ def test_previews_decompose_the_sample_consistently(tiny_models):
     rebuilt = np.sqrt(abar) * x0 + np.sqrt(1 - abar) * eps
     assert inside.any()
     assert np.abs(rebuilt - x_t)[inside].max() < 0.05
+
+
+@pytest.mark.parametrize("error", [torch.OutOfMemoryError("CUDA out of memory"),
+                                   RuntimeError("[enforce fail at alloc_cpu.cpp:116] DefaultCPUAllocator: "
+                                                "can't allocate memory: you tried to allocate 68719476736 bytes")])
+def test_out_of_memory_is_a_message_and_the_next_run_works(tiny_models, monkeypatch, error):
+    from engine.model_cache import ModelCache
+
+    cache = ModelCache()
+    recipe = recipe_for(tiny_models, batch=3)
+    assert isinstance(events_of(recipe, cache=cache)[-1], Finished)
+    model = cache.get(*_cache_key(tiny_models))
+    healthy = model.unet.forward
+    monkeypatch.setattr(model.unet, "forward", lambda *a, **k: (_ for _ in ()).throw(error))
+    failed = events_of(recipe, cache=cache)[-1]
+    assert (failed.kind, "lower the batch size (now 3)" in failed.message) == ("out_of_memory", True)
+    monkeypatch.setattr(model.unet, "forward", healthy)
+    assert isinstance(events_of(recipe, cache=cache)[-1], Finished)
+
+
+def _cache_key(models):
+    from engine.models.registry import find_model
+
+    return find_model(str(models["diffusion"])), torch.device("cpu"), torch.float32

@@ -183,7 +183,7 @@ class HistoryWiring(QObject):
             self.status(f"Run {run_id} is no longer in the history.")
             return
         if trajectory is None:
-            self.status(f"Run {run_id}'s recipe is in the controls; its steps were not kept (export a "
+            self.status(f"Run {run_id}'s recipe is in the controls; its steps were not kept (too many to keep; export a "
                         f"trajectory file to keep them). Generate to see it again.{note}")
         elif self.vm.show_trajectory(trajectory):
             self.run_ids.set(trajectory, run_id)
@@ -230,10 +230,13 @@ class HistoryWiring(QObject):
 
 
 def _record_job(history, trajectory, info, run_ids: RunIds) -> int:
-    """On the disk thread: hash the model (cached after the first time) and add the run."""
+    """On the disk thread: hash the model (cached after the first time), keep the run's steps so it
+    reopens for scrubbing, and add the run."""
+    from engine.history.kept_trajectories import keep_trajectory
     from engine.models.hashing import model_hash
 
-    run_id = history.add_run(trajectory, model_hash(info) if info is not None else None)
+    kept = keep_trajectory(history.path, trajectory)
+    run_id = history.add_run(trajectory, model_hash(info) if info is not None else None, kept)
     run_ids.set(trajectory, run_id)
     return run_id
 

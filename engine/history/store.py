@@ -6,8 +6,8 @@ its own connection (the GUI reads on its thread while the engine worker writes o
 writes from the threads of one process are serialised by a lock, and other processes wait on
 SQLite's busy timeout.
 
-Deleting a run removes its row (and its export rows) only: the exported files and a kept
-trajectory file stay where they are, because they belong to the person, not to the history.
+Deleting a run removes its row and its export rows, and the trajectory file the history kept by
+itself (kept_trajectories.py); exported files stay where they are: they belong to the person.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.history.kept_trajectories import is_kept_by_history
 from engine.history.schema import migrate
 from engine.history.thumbnails import run_thumbnail
 from engine.paths import user_data_dir
@@ -101,9 +102,12 @@ class History:
                                (run_id, kind, str(path), time.time()))
 
     def delete(self, run_id: int) -> None:
-        """Forget a run: its row and export rows. Files on disk are left alone."""
+        """Forget a run: its row and export rows, and the trajectory the history kept for it."""
+        record = self.get_run(run_id)
         with self._writing() as connection:
             connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        if record is not None and is_kept_by_history(self.path, record.trajectory_path):
+            Path(record.trajectory_path).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
     def list_runs(self, model: str | None = None, sampler: str | None = None, family: str | None = None,

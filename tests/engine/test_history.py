@@ -186,3 +186,23 @@ def test_survives_sigkill_mid_write(isolated_user_data):
         stored = {r.id for r in history.list_runs()}
         assert set(committed) <= stored  # every committed run survived (a later one may too)
         assert all(history.get_run(run_id).recipe().model == "digits" for run_id in committed)
+
+
+def test_a_kept_trajectory_reopens_and_goes_with_its_run(history, tmp_path, monkeypatch):
+    from engine.export.trajectory_file import load_trajectory
+    from engine.history import kept_trajectories
+
+    run = synthetic()
+    kept = kept_trajectories.keep_trajectory(history.path, run)
+    run_id = history.add_run(run, None, kept)
+    exported = tmp_path / "mine.trajectory.safetensors"
+    exported.write_bytes(kept.read_bytes())
+    other_id = history.add_run(synthetic(seed=1), None, exported)
+    reopened = load_trajectory(Path(history.get_run(run_id).trajectory_path))
+    assert len(reopened) == 2 and np.array_equal(reopened.steps[1].x0, run.steps[1].x0)
+    history.delete(run_id)
+    history.delete(other_id)
+    assert not kept.exists()  # the history's own file goes with its run
+    assert exported.exists()  # a file the person exported stays
+    monkeypatch.setattr(kept_trajectories, "KEEP_LIMIT_BYTES", 100)
+    assert kept_trajectories.keep_trajectory(history.path, run) is None  # too big to keep

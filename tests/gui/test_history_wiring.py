@@ -156,6 +156,19 @@ def test_open_a_run_with_a_kept_trajectory_shows_its_steps(qtbot, studio, tmp_pa
     assert f"Run {run_id}: 5 steps" in studio.window.statusBar().currentMessage()
 
 
+def test_every_run_reopens_for_scrubbing_without_an_export(qtbot, studio):
+    vm = studio.view_model
+    first, run_id = generate_recorded(qtbot, studio, model="tiny-diffusion", steps=4, batch=2, sampler="euler")
+    generate_recorded(qtbot, studio, model="tiny-vae", batch=1)
+    gallery = studio.history.gallery
+    gallery.select_run(run_id)
+    gallery.open_button.click()
+    qtbot.waitUntil(lambda: vm.trajectory is not None and vm.trajectory.recipe == first.recipe, timeout=10_000)
+    assert vm.step_count() == 4
+    studio.window.timeline.slider.setValue(2)
+    assert np.array_equal(vm.frame("noise"), first.steps[2].noise)
+
+
 def test_dropping_our_png_restores_its_recipe(qtbot, studio, tmp_path):
     from engine import Recipe
     from engine.export.png import save_png

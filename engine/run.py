@@ -30,7 +30,7 @@ _shared_cache = ModelCache()
 
 def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCache | None = None,
         extra_model_paths: Iterable[Path] = (), previews: bool = True) -> Iterator[Event]:
-    resolved: Recipe | None = recipe
+    resolved = recipe  # the model-checked recipe once known; events carry the best one we have
     try:
         info = find_model(recipe.model, extra_model_paths)
         resolved = recipe.check_against_model(info)
@@ -44,17 +44,12 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
             yield from decode(model, resolved, cancel)
     except NoisescopeError as exc:
         yield Failed(resolved, exc.kind, exc.message)
-    except torch.OutOfMemoryError:
-        yield _out_of_memory(resolved or recipe)
-    except RuntimeError as exc:
-        if not _is_cpu_out_of_memory(exc):
+    except Exception as exc:
+        if _is_out_of_memory(exc):
+            yield _out_of_memory(resolved)
+        else:
             log.exception("run failed")
             yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
-        else:
-            yield _out_of_memory(resolved or recipe)
-    except Exception as exc:
-        log.exception("run failed")
-        yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _total_steps(model, recipe: Recipe) -> int:
@@ -75,7 +70,8 @@ def _out_of_memory(recipe: Recipe) -> Failed:
                   "smaller model; nothing was lost")
 
 
-def _is_cpu_out_of_memory(exc: RuntimeError) -> bool:
-    # The CPU allocator raises a plain RuntimeError, not torch.OutOfMemoryError.
-    text = str(exc)
-    return "can't allocate memory" in text or "not enough memory" in text
+def _is_out_of_memory(exc: Exception) -> bool:
+    # CUDA raises torch.OutOfMemoryError; the CPU allocator a plain RuntimeError.
+    if isinstance(exc, torch.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in str(exc) or "not enough memory" in str(exc))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-from engine.events import Cancelled, Event, Finished, Step
+from engine.events import Cancelled, Event, Finished, Step, started
 from engine.models.loaded import DecoderModel
 from engine.noise import initial_noise, sample_generators
 from engine.previews import images_to_uint8, to_numpy
@@ -31,7 +31,8 @@ def sample_latents(model: DecoderModel, recipe: Recipe) -> tuple[torch.Tensor, t
 
 @torch.inference_mode()
 def decode(model: DecoderModel, recipe: Recipe, cancel: threading.Event | None = None) -> Iterator[Event]:
-    started = time.perf_counter()
+    yield started(recipe, 1, model)
+    began = time.perf_counter()
     if cancel is not None and cancel.is_set():
         yield Cancelled(recipe, at_step=0)
         return
@@ -40,5 +41,5 @@ def decode(model: DecoderModel, recipe: Recipe, cancel: threading.Event | None =
         latents.to(model.device, model.dtype), None if labels is None else labels.to(model.device)
     )
     frame = to_numpy(images_to_uint8(images))
-    yield Step(0, 1, 0.0, 0.0, frame, frame, None, time.perf_counter() - started)
-    yield Finished(recipe, frame, time.perf_counter() - started)
+    yield Step(0, 1, 0.0, 0.0, frame, frame, None, time.perf_counter() - began)
+    yield Finished(recipe, frame, time.perf_counter() - began)

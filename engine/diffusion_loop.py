@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import torch
 
-from engine.events import Cancelled, Event, Finished, Step, frozen_array
+from engine.events import Cancelled, Event, Finished, Step, frozen_array, started
 from engine.models.loaded import DiffusionModel
 from engine.noise import initial_noise, sample_generators
 from engine.prediction import noise_levels, split_prediction
@@ -22,13 +22,14 @@ from engine.samplers import SAMPLERS, make_scheduler
 def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | None = None,
             previews: bool = True) -> Iterator[Event]:
     """Yields a Step per model evaluation, then Finished (or Cancelled at the next step)."""
-    started = time.perf_counter()
+    began = time.perf_counter()
     device, info = model.device, model.info
     scheduler = make_scheduler(recipe.sampler, model.scheduler_config)
     scheduler.set_timesteps(recipe.steps, device=device)
     timesteps = scheduler.timesteps
     levels = noise_levels(scheduler)
     timestep_values = timesteps.detach().cpu().tolist()
+    yield started(recipe, len(timesteps), model)
 
     generators = sample_generators(recipe.seed, recipe.batch)
     noise = initial_noise(generators, (info.channels, info.height, info.width))
@@ -52,14 +53,14 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
             def build(arrays, index=index):
                 x_t, x0, noise = arrays[0]  # read-only views of one host array
                 return Step(index, total, timestep_values[index], levels[index], x_t, x0, noise,
-                            time.perf_counter() - started)
+                            time.perf_counter() - began)
 
             yield from pipe.push([step_previews(x_in, x0, eps)], build)
         x = scheduler.step(output, t, x, **step_kwargs).prev_sample
 
     yield from pipe.flush()
     images = frozen_array(to_numpy(images_to_uint8(x)))
-    yield Finished(recipe, images, time.perf_counter() - started)
+    yield Finished(recipe, images, time.perf_counter() - began)
 
 
 def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,

@@ -28,6 +28,12 @@ class Started:
     model_name: str
 
 
+def started(recipe: Recipe, total_steps: int, model) -> Started:
+    info = model.info
+    return Started(recipe, total_steps, (info.height, info.width, info.channels), str(model.device),
+                   str(model.dtype).removeprefix("torch."), info.name)
+
+
 @dataclass(frozen=True)
 class Step:
     """One model evaluation of the run: the state after it, as previews."""

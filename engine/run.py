@@ -18,7 +18,7 @@ from engine.decoder_run import decode
 from engine.device import pick_dtype, resolve_device
 from engine.diffusion_loop import denoise
 from engine.errors import NoisescopeError, OutOfMemory
-from engine.events import Event, Failed, Started
+from engine.events import Event, Failed
 from engine.model_cache import ModelCache
 from engine.models.loaded import DiffusionModel
 from engine.models.registry import find_model
@@ -36,9 +36,7 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         resolved = recipe.check_against_model(info)
         device = resolve_device(recipe.device)
         model = (cache or _shared_cache).get(info, device, pick_dtype(device))
-        yield Started(resolved, _total_steps(model, resolved), (info.height, info.width, info.channels),
-                      str(device), str(model.dtype).removeprefix("torch."), info.name)
-        if isinstance(model, DiffusionModel):
+        if isinstance(model, DiffusionModel):  # each yields Started first, once it knows the step count
             yield from denoise(model, resolved, cancel, previews=previews)
         else:
             yield from decode(model, resolved, cancel)
@@ -50,16 +48,6 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         else:
             log.exception("run failed")
             yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
-
-
-def _total_steps(model, recipe: Recipe) -> int:
-    if not isinstance(model, DiffusionModel):
-        return 1
-    from engine.samplers import make_scheduler
-
-    scheduler = make_scheduler(recipe.sampler, model.scheduler_config)
-    scheduler.set_timesteps(recipe.steps)
-    return len(scheduler.timesteps)
 
 
 def _out_of_memory(recipe: Recipe) -> Failed:

@@ -50,13 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     recorded: list[int] = []
     wiring.recorded.connect(recorded.append)
     for seed, label in ((7, "3"), (8, "5")):
-        info = vm.model_info(args.model)
-        vm.restore_fields({"model": args.model, "sampler": "dpmpp_2m", "steps": args.steps, "batch": args.batch,
+        info = vm.form.model_info(args.model)
+        vm.form.restore_fields({"model": args.model, "sampler": "dpmpp_2m", "steps": args.steps, "batch": args.batch,
                            "seed": seed, "seed_locked": True,
                            "label": label if info and info.labels and label in info.labels else None})
         count = len(recorded)
         window.controls.generate.click()
-        wait(lambda c=count: len(recorded) > c or vm.error is not None)
+        wait(lambda c=count: len(recorded) > c or vm.status.error is not None)
     app.processEvents()
     window.grab().save(str(args.out / "1-gallery.png"))
 
@@ -65,23 +65,23 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: dialog.isVisible())
     app.processEvents()
     dialog.grab().save(str(args.out / "2-export-dialog.png"))
-    dialog.trajectory_file.setChecked(True)
+    dialog.formats["trajectory"].setChecked(True)  # one checkbox per export format, by its id
     dialog.folder.setText(str(Path(scratch.name) / "exports"))
     written: list = []
     studio.exports.exported.connect(written.append)
     dialog.export_button.click()
-    wait(lambda: bool(written) or vm.error is not None)
+    wait(lambda: bool(written) or vm.status.error is not None)
     app.processEvents()
     window.grab().save(str(args.out / "3-exported.png"))
 
     wiring.gallery.select_run(recorded[-1])
     wiring.gallery.open_selected()
-    wait(lambda: window.statusBar().currentMessage().startswith("Run ") or vm.error is not None)
-    vm.set_current_step(args.steps // 3)
+    wait(lambda: window.statusBar().currentMessage().startswith("Run ") or vm.status.error is not None)
+    vm.playhead.set_step(args.steps // 3)
     app.processEvents()
     window.grab().save(str(args.out / "4-opened-and-scrubbed.png"))
     print(f"runs recorded: {recorded}; files exported: {[f.path.name for f in written[0]] if written else None}; "
-          f"error: {vm.error}")
+          f"error: {vm.status.error}")
     studio.close()
     scratch.cleanup()
     return 0

@@ -130,9 +130,9 @@ def startup_only() -> int:
     shown = time.perf_counter() - t0
     torch_loaded_at_show = "torch" in sys.modules
     studio.start()
-    wait(app, lambda: bool(studio.view_model.models))
+    wait(app, lambda: bool(studio.view_model.form.models))
     listed = time.perf_counter() - t0
-    wait(app, lambda: studio.view_model.loaded_model is not None or studio.view_model.error is not None)
+    wait(app, lambda: studio.view_model.status.loaded_model is not None or studio.view_model.status.error is not None)
     ready = time.perf_counter() - t0
     studio.close()
     print(f"STARTUP {shown:.3f} {listed:.3f} {ready:.3f} {int(torch_loaded_at_show)}")
@@ -184,25 +184,25 @@ def bench(args: argparse.Namespace, scratch: Path) -> int:
     window.resize(1280, 800)
     window.show()
     studio.start()
-    wait(app, lambda: bool(vm.models))
-    info = vm.model_info(model)
+    wait(app, lambda: bool(vm.form.models))
+    info = vm.form.model_info(model)
     if info is None:
         print(f"model {model!r} not found", file=sys.stderr)
         return 1
     label = info.labels[3] if info.labels else None
-    vm.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
-                       "seed": 1, "seed_locked": True, "label": label})
-    wait(app, lambda: vm.loaded_model == model)  # preloaded on the worker
+    vm.form.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
+                            "seed": 1, "seed_locked": True, "label": label})
+    wait(app, lambda: vm.status.loaded_model == model)  # preloaded on the worker
     canvas = window.viewer.canvases["x_t"]
     probe = StallProbe()
 
     from engine.model_cache import ModelCache
 
-    recipe = vm.build_recipe()
+    recipe = vm.form.build_recipe()
     headless_cache = ModelCache()
     headless_run(recipe.replace(steps=2), headless_cache)  # warm both caches
     window.controls.generate.click()
-    wait(app, lambda: vm.trajectory is not None and vm.trajectory.outcome != "running" and not vm.busy)
+    wait(app, lambda: vm.view.trajectory is not None and vm.view.trajectory.outcome != "running" and not vm.status.busy)
 
     window_s, headless_s, first_frame_ms, step_ms, stalls, gui_cpu = [], [], [], [], [], []
     for repeat in range(args.repeats):
@@ -213,15 +213,15 @@ def bench(args: argparse.Namespace, scratch: Path) -> int:
         cpu_before = time.thread_time()  # CPU used by the GUI thread itself
         clicked = time.perf_counter()
         window.controls.generate.click()
-        wait(app, lambda before=painted_before: canvas.painted_image_at > before and vm.step_count() > 0)
+        wait(app, lambda before=painted_before: canvas.painted_image_at > before and len(vm.view) > 0)
         first_frame_ms.append((canvas.painted_image_at - clicked) * 1000)
-        wait(app, lambda: vm.trajectory.outcome != "running" and not vm.busy)
+        wait(app, lambda: vm.view.trajectory.outcome != "running" and not vm.status.busy)
         window_s.append(time.perf_counter() - clicked)
         gui_cpu.append(time.thread_time() - cpu_before)
         stalls.append(probe.stop())
-        steps = vm.trajectory.steps
+        steps = vm.view.trajectory.steps
         step_ms.append(statistics.median(b.elapsed_s - a.elapsed_s for a, b in zip(steps, steps[1:])) * 1000)
-        assert vm.trajectory.outcome == "finished", vm.error
+        assert vm.view.trajectory.outcome == "finished", vm.status.error
         if repeat % 2 == 1:
             headless_s.append(headless_run(recipe, headless_cache))
 
@@ -233,12 +233,12 @@ def bench(args: argparse.Namespace, scratch: Path) -> int:
     probe.stop()
 
     scrub_ms = []
-    count = vm.step_count()
+    count = len(vm.view)
     order = [(i * 7919) % count for i in range(60)]
     for step in order:
         app.processEvents()
         t0 = time.perf_counter()
-        vm.set_current_step(step)
+        vm.playhead.set_step(step)
         for pane in window.viewer.canvases.values():
             if pane.isVisible():
                 pane.repaint()  # synchronous: the frame is on screen when it returns

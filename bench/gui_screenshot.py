@@ -61,26 +61,26 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: window.isVisible())
     window.grab().save(str(args.out / "0-starting.png"))
     studio.start()
-    wait(lambda: bool(vm.models))
-    model = args.model or vm.fields.model
-    info = vm.model_info(model)
+    wait(lambda: bool(vm.form.models))
+    model = args.model or vm.form.fields.model
+    info = vm.form.model_info(model)
     label = args.label if info and info.labels and args.label in info.labels else None
-    vm.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
-                       "seed": 7, "seed_locked": True, "label": label})
-    wait(lambda: vm.loaded_model == model or vm.error is not None)
+    vm.form.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
+                            "seed": 7, "seed_locked": True, "label": label})
+    wait(lambda: vm.status.loaded_model == model or vm.status.error is not None)
     window.grab().save(str(args.out / "1-ready.png"))
     window.controls.generate.click()
-    wait(lambda: vm.step_count() >= min(args.mid, max(1, args.steps - 1)) or not vm.busy)
+    wait(lambda: len(vm.view) >= min(args.mid, max(1, args.steps - 1)) or not vm.status.busy)
     app.processEvents()
     window.grab().save(str(args.out / "2-mid-run.png"))
-    wait(lambda: not vm.busy)
+    wait(lambda: not vm.status.busy)
     app.processEvents()
     window.grab().save(str(args.out / "3-finished.png"))
     if args.scrub is not None:
-        vm.set_current_step(args.scrub)
+        vm.playhead.set_step(args.scrub)
         app.processEvents()
         window.grab().save(str(args.out / "4-scrubbed.png"))
-    print(f"outcome: {vm.trajectory.outcome if vm.trajectory else None}; error: {vm.error}")
+    print(f"outcome: {vm.view.trajectory.outcome if vm.view.trajectory else None}; error: {vm.status.error}")
     studio.close()
     scratch.cleanup()
     return 0

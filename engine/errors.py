@@ -1,15 +1,18 @@
 """Errors a person can act on.
 
-Every error the engine raises on purpose is a NoisescopeError with a `kind` (a short stable
-word the GUI and CLI can switch on) and a message that says what is wrong and what to do.
+Every error the engine raises on purpose is a NoisescopeError with a `kind` (an ErrorKind: a
+stable word the GUI and CLI can switch on, carrying its title, hint and exit code) and a message
+that says what is wrong and what to do.
 Anything else that escapes is a bug and is reported as kind "internal".
 """
 
 from __future__ import annotations
 
+from engine.kinds import ErrorKind
+
 
 class NoisescopeError(Exception):
-    kind = "error"
+    kind: ErrorKind = ErrorKind.INTERNAL
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -19,28 +22,28 @@ class NoisescopeError(Exception):
 class InvalidRecipe(NoisescopeError):
     """A setting is out of range or does not fit the model."""
 
-    kind = "invalid_recipe"
+    kind = ErrorKind.INVALID_RECIPE
 
 
 class ModelNotFound(NoisescopeError):
-    kind = "model_not_found"
+    kind = ErrorKind.MODEL_NOT_FOUND
 
 
 class ModelLoadError(NoisescopeError):
     """A model file or folder exists but cannot be read: corrupt, truncated, wrong layout."""
 
-    kind = "model_load"
+    kind = ErrorKind.MODEL_LOAD
 
 
 class UnsafeModelFile(ModelLoadError):
     """A pickle that would need to run code to load; refused, never executed."""
 
-    kind = "unsafe_model"
+    kind = ErrorKind.UNSAFE_MODEL
 
 
 class OutOfMemory(NoisescopeError):
-    kind = "out_of_memory"
+    kind = ErrorKind.OUT_OF_MEMORY
 
 
 class ExportError(NoisescopeError):
-    kind = "export"
+    kind = ErrorKind.EXPORT

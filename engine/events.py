@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.kinds import ErrorKind
 from engine.recipe import Recipe
 
 
@@ -64,7 +65,7 @@ class Cancelled:
 @dataclass(frozen=True)
 class Failed:
     recipe: Recipe | None
-    kind: str
+    kind: ErrorKind  # a str Enum: comparing with the plain word ("model_load") still works
     message: str
 
 

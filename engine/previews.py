@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import torch
+
+T = TypeVar("T")  # what build() makes of a step's host frames: an event
 
 NOISE_RANGE = 3.0  # predicted noise is ~N(0, 1): show +-3 sigma as black..white
 
@@ -38,20 +41,20 @@ def to_numpy(frame: torch.Tensor) -> np.ndarray:
 
 
 @dataclass
-class _Pending:
+class _Pending(Generic[T]):
     frames: list[torch.Tensor]
     ready: torch.cuda.Event | None
-    build: Callable[[list[np.ndarray]], object]
+    build: Callable[[list[np.ndarray]], T]
 
 
-class PreviewPipe:
+class PreviewPipe(Generic[T]):
     """push() the step's device frames; get back the events whose frames are on the host."""
 
     def __init__(self, device: torch.device):
         self.deferred = device.type == "cuda"
-        self._pending: _Pending | None = None
+        self._pending: _Pending[T] | None = None
 
-    def push(self, frames: list[torch.Tensor], build: Callable[[list[np.ndarray]], object]) -> list[object]:
+    def push(self, frames: list[torch.Tensor], build: Callable[[list[np.ndarray]], T]) -> list[T]:
         if not self.deferred:
             return [build([to_numpy(f) for f in frames])]
         host = []
@@ -65,7 +68,7 @@ class PreviewPipe:
         self._pending = _Pending(host, event, build)
         return ready
 
-    def flush(self) -> list[object]:
+    def flush(self) -> list[T]:
         pending, self._pending = self._pending, None
         if pending is None:
             return []

@@ -2,84 +2,115 @@
 
 The same recipe on the same device gives the same pixels; every export and history row
 carries one. Validation happens on construction, so a Recipe that exists is a valid one;
-`check_against_model` adds the checks that need the model (labels, guidance, size).
+`check_against_model` adds the checks that need the model (labels, guidance, size) and makes
+the recipe concrete (family, guidance filled in). The fields, their ranges, labels and texts
+are one table, engine/recipe_fields.py; older recipe dicts are read through
+engine/recipe_migration.py. Torch-free: anything may import it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from engine.conditioning import (
+    ClassLabel,
+    Conditioning,
+    TextPrompt,
+    Unconditional,
+    conditioning_from,
+    conditioning_to_dict,
+)
 from engine.errors import InvalidRecipe
-from engine.samplers.registry import NO_SAMPLER, SAMPLERS, resolve_sampler_id
+from engine.kinds import Family
+from engine.recipe_fields import (
+    DEFAULT_GUIDANCE,
+    DEVICES,
+    FIELDS,
+    MAX_BATCH,
+    MAX_SEED,
+    MAX_STEPS,
+)
+from engine.recipe_migration import RECIPE_VERSION, VERSION_KEY, migrate
+from engine.samplers.registry import NO_SAMPLER, SAMPLERS, check_schedule
+from engine.samplers.schedules import DEFAULT_SCHEDULE
 
 if TYPE_CHECKING:
     from engine.models.info import ModelInfo
 
-RECIPE_VERSION = 1
-FAMILIES = ("diffusion", "vae", "gan")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-MAX_STEPS = 1000
-MAX_BATCH = 256
-MAX_SEED = 2**63 - 1 - MAX_BATCH  # seed + sample index must stay a valid 64-bit seed
-DEFAULT_GUIDANCE = 3.0
+FAMILIES = tuple(f.value for f in Family)
+SIZE_MULTIPLE = 8  # what a model that takes sizes needs unless its ModelInfo says otherwise
+# Shorthand keywords Recipe(...) and replace(...) take for the conditioning.
+_SHORTHAND = ("label", "prompt", "negative_prompt")
+
+__all__ = ["DEFAULT_GUIDANCE", "DEVICES", "FAMILIES", "MAX_BATCH", "MAX_SEED", "MAX_STEPS", "RECIPE_VERSION",
+           "Recipe"]
 
 
 @dataclass(frozen=True)
 class Recipe:
+    """Fields in the order of the field table. `Recipe(label="7")` and `Recipe(prompt=...,
+    negative_prompt=...)` are accepted as shorthand for the conditioning."""
+
     model: str = "digits-diffusion"
-    family: str | None = None  # filled from the model when the recipe is resolved
+    family: Family | None = None  # filled from the model when the recipe is resolved
+    conditioning: Conditioning = Unconditional()
     sampler: str = "dpmpp_2m"
+    schedule: str = DEFAULT_SCHEDULE
     steps: int = 30
+    guidance: float | None = None  # None: the model's own default
     seed: int = 0
     batch: int = 1
-    guidance: float = DEFAULT_GUIDANCE
     eta: float = 0.0
-    label: str | None = None
+    width: int | None = None  # None: the model's size; ignored by models with a fixed size
+    height: int | None = None
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        _check_types(self)
-        if not self.model.strip():
-            raise InvalidRecipe("model is empty: name a model (see `noisescope models`) or a path")
-        if self.family is not None and self.family not in FAMILIES:
-            raise InvalidRecipe(f"family {self.family!r} is not one of {', '.join(FAMILIES)}")
-        if self.sampler != NO_SAMPLER:
-            object.__setattr__(self, "sampler", resolve_sampler_id(self.sampler))
-        if not 1 <= self.steps <= MAX_STEPS:
-            raise InvalidRecipe(f"steps must be between 1 and {MAX_STEPS}, not {self.steps}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise InvalidRecipe(f"seed must be between 0 and {MAX_SEED}, not {self.seed}")
-        if not 1 <= self.batch <= MAX_BATCH:
-            raise InvalidRecipe(f"batch must be between 1 and {MAX_BATCH}, not {self.batch}")
-        if not 0.0 <= self.guidance <= 30.0:
-            raise InvalidRecipe(f"guidance must be between 0 and 30, not {self.guidance:g}")
-        if not 0.0 <= self.eta <= 1.0:
-            raise InvalidRecipe(f"eta must be between 0 and 1, not {self.eta:g}")
+        for row in FIELDS:  # types and ranges, from the table; values normalised (sampler names to ids)
+            object.__setattr__(self, row.name, row.check(getattr(self, row.name)))
         if self.eta != 0.0 and self.sampler != NO_SAMPLER and not SAMPLERS[self.sampler].uses_eta:
             users = ", ".join(s.display_name for s in SAMPLERS.values() if s.uses_eta)
             raise InvalidRecipe(
                 f"eta only applies to {users}; {SAMPLERS[self.sampler].display_name} ignores it. Leave eta at 0"
             )
-        if self.device not in DEVICES and not self.device.startswith("cuda:"):
-            raise InvalidRecipe(f"device {self.device!r} is not one of {', '.join(DEVICES)} (or cuda:N)")
+        if self.sampler != NO_SAMPLER:
+            check_schedule(self.sampler, self.schedule)
+
+    # -- conditioning shorthands (read-only) ---------------------------------------------------
+    @property
+    def label(self) -> str | None:
+        return self.conditioning.label if isinstance(self.conditioning, ClassLabel) else None
+
+    @property
+    def prompt(self) -> str | None:
+        return self.conditioning.prompt if isinstance(self.conditioning, TextPrompt) else None
+
+    @property
+    def negative_prompt(self) -> str | None:
+        return self.conditioning.negative if isinstance(self.conditioning, TextPrompt) else None
 
     def replace(self, **changes: Any) -> Recipe:
-        return replace(self, **changes)
+        """A copy with these fields changed; `label=`/`prompt=` replace the conditioning."""
+        return replace(self, **_with_conditioning(changes, None))
 
+    # -- JSON ------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"noisescope_recipe": RECIPE_VERSION, **asdict(self)}
+        data: dict[str, Any] = {VERSION_KEY: RECIPE_VERSION}
+        for row in fields(self):
+            value = getattr(self, row.name)
+            data[row.name] = conditioning_to_dict(value) if row.name == "conditioning" else (
+                value.value if isinstance(value, Family) else value)
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
-        data = dict(data)
-        version = data.pop("noisescope_recipe", RECIPE_VERSION)
-        if version != RECIPE_VERSION:
-            raise InvalidRecipe(f"recipe version {version} is not supported (this Noisescope reads {RECIPE_VERSION})")
+        """A recipe from its dict, of this version or an older one (recipe_migration.py)."""
+        data = migrate(data)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -96,50 +127,90 @@ class Recipe:
             raise InvalidRecipe("recipe JSON must be an object")
         return cls.from_dict(data)
 
+    # -- against a model -------------------------------------------------------------------------
     def check_against_model(self, info: ModelInfo) -> Recipe:
         """The recipe made concrete for this model, or InvalidRecipe saying what does not fit."""
-        recipe = self
         if self.family not in (None, info.family):
             raise InvalidRecipe(f"model {info.name} is a {info.family} model, but the recipe says {self.family}")
-        if self.label is not None:
-            if not info.labels:
-                raise InvalidRecipe(f"model {info.name} has no class labels; leave the label empty")
-            if self.label not in info.labels:
-                raise InvalidRecipe(
-                    f"model {info.name} has no label {self.label!r}; its labels are {', '.join(info.labels)}"
-                )
-        guided = info.supports_guidance and self.label is not None
-        if self.guidance != DEFAULT_GUIDANCE and not guided:
-            why = "needs a class label" if info.supports_guidance else f"is not supported by {info.name}"
-            raise InvalidRecipe(f"guidance (classifier-free) {why}; leave it at {DEFAULT_GUIDANCE:g}")
-        if info.family == "diffusion":
+        _check_conditioning(self.conditioning, info)
+        width, height = _size(self, info)
+        recipe = replace(self, family=Family(info.family), guidance=_guidance(self, info), width=width, height=height)
+        if info.family == Family.DIFFUSION:
             if self.sampler == NO_SAMPLER:
                 raise InvalidRecipe("a diffusion model needs a sampler (see `noisescope samplers`)")
-        else:
-            # VAE and GAN decode in one pass: no sampler, one step.
-            recipe = replace(recipe, sampler=NO_SAMPLER, steps=1, eta=0.0)
-        return replace(recipe, family=info.family)
+            return recipe
+        # VAE and GAN decode in one pass: no sampler, no schedule, one step.
+        return replace(recipe, sampler=NO_SAMPLER, schedule=DEFAULT_SCHEDULE, steps=1, eta=0.0)
 
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "model": (str,),
-    "family": (str, type(None)),
-    "sampler": (str,),
-    "steps": (int,),
-    "seed": (int,),
-    "batch": (int,),
-    "guidance": (int, float),
-    "eta": (int, float),
-    "label": (str, type(None)),
-    "device": (str,),
-}
+def _with_conditioning(changes: dict[str, Any], current: Conditioning | None) -> dict[str, Any]:
+    """changes with label/prompt/negative_prompt turned into a conditioning."""
+    shorthand = {key: changes.pop(key) for key in _SHORTHAND if key in changes}
+    if not shorthand:
+        return changes
+    if "conditioning" in changes:
+        raise InvalidRecipe(f"give the conditioning or {' / '.join(shorthand)}, not both")
+    changes["conditioning"] = conditioning_from(shorthand.get("label"), shorthand.get("prompt"),
+                                                shorthand.get("negative_prompt") or "")
+    return changes
 
 
-def _check_types(recipe: Recipe) -> None:
-    for name, allowed in _TYPES.items():
-        value = getattr(recipe, name)
-        if isinstance(value, bool) or not isinstance(value, allowed):
-            want = " or ".join("none" if t is type(None) else t.__name__ for t in allowed)
-            raise InvalidRecipe(f"{name} must be {want}, not {value!r}")
-    object.__setattr__(recipe, "guidance", float(recipe.guidance))
-    object.__setattr__(recipe, "eta", float(recipe.eta))
+_dataclass_init = Recipe.__init__
+
+
+def _init(self: Recipe, *args: Any, **kwargs: Any) -> None:
+    _dataclass_init(self, *args, **_with_conditioning(kwargs, None))
+
+
+_init.__doc__ = Recipe.__init__.__doc__
+Recipe.__init__ = _init  # type: ignore[method-assign]  # the shorthands, on top of the generated __init__
+
+
+def _check_conditioning(conditioning: Conditioning, info: ModelInfo) -> None:
+    if isinstance(conditioning, ClassLabel):
+        if not info.labels:
+            raise InvalidRecipe(f"model {info.name} has no class labels; leave the label empty")
+        if conditioning.label not in info.labels:
+            raise InvalidRecipe(
+                f"model {info.name} has no label {conditioning.label!r}; its labels are {', '.join(info.labels)}"
+            )
+    elif isinstance(conditioning, TextPrompt):
+        if not getattr(info, "takes_text", False):
+            raise InvalidRecipe(f"model {info.name} takes no text prompt; "
+                                + (f"pick a class label ({', '.join(info.labels)})" if info.labels else
+                                   "leave the prompt empty"))
+    elif info.requires_label and info.labels:
+        raise InvalidRecipe(f"model {info.name} needs a class label; its labels are {', '.join(info.labels)}")
+
+
+def model_default_guidance(info: ModelInfo) -> float | None:
+    """The guidance a recipe that leaves it unset runs with on this model (None: no guidance)."""
+    if not info.supports_guidance:
+        return None
+    default = getattr(info, "default_guidance", None)
+    return default if default is not None else DEFAULT_GUIDANCE
+
+
+def _guidance(recipe: Recipe, info: ModelInfo) -> float | None:
+    default = model_default_guidance(info)
+    if info.supports_guidance and not isinstance(recipe.conditioning, Unconditional):
+        return recipe.guidance if recipe.guidance is not None else default
+    # Unguided: the default (or v1's stand-in for "unset", 3) is accepted and means nothing.
+    if recipe.guidance not in (None, default, DEFAULT_GUIDANCE):
+        why = "needs a class label" if info.supports_guidance else f"is not supported by {info.name}"
+        raise InvalidRecipe(f"guidance (classifier-free) {why}; leave it unset")
+    return None
+
+
+def _size(recipe: Recipe, info: ModelInfo) -> tuple[int | None, int | None]:
+    """(width, height) for the recipe made concrete."""
+    if getattr(info, "fixed_size", True):
+        return None, None  # the model makes one size; a size asked is ignored
+    multiple = getattr(info, "size_multiple", SIZE_MULTIPLE)
+    width, height = recipe.width or info.width, recipe.height or info.height
+    for name, value in (("width", width), ("height", height)):
+        if value % multiple:
+            below, above = value // multiple * multiple, (value // multiple + 1) * multiple
+            raise InvalidRecipe(f"{name} {value} does not fit {info.name}: it must be a multiple of {multiple} "
+                                f"(for example {below or above} or {above})")
+    return width, height

@@ -3,6 +3,9 @@
 Errors never escape as exceptions: a person's mistake or a bad model file becomes Failed with
 a kind and a message saying what to do; a bug becomes Failed("internal", ...) with the
 traceback logged.
+
+The steps: find the model in the catalog, check the recipe against it, pick its pipeline from
+the table (engine/pipelines/, by ModelInfo.pipeline), load it through the cache, let the pipeline run.
 """
 
 from __future__ import annotations
@@ -14,14 +17,13 @@ from pathlib import Path
 
 import torch
 
-from engine.decoder_run import decode
 from engine.device import pick_dtype, resolve_device
-from engine.diffusion_loop import denoise
 from engine.errors import NoisescopeError, OutOfMemory
 from engine.events import Event, Failed
+from engine.kinds import ErrorKind
 from engine.model_cache import ModelCache
-from engine.models.loaded import DiffusionModel
-from engine.models.registry import find_model
+from engine.models.catalog import find_model
+from engine.pipelines import get_pipeline
 from engine.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,10 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
     try:
         info = find_model(recipe.model, extra_model_paths)
         resolved = recipe.check_against_model(info)
+        pipeline = get_pipeline(info.pipeline, info.name)  # before loading: an unknown kind fails at once
         device = resolve_device(recipe.device)
         model = (cache or _shared_cache).get(info, device, pick_dtype(device))
-        if isinstance(model, DiffusionModel):  # each yields Started first, once it knows the step count
-            yield from denoise(model, resolved, cancel, previews=previews)
-        else:
-            yield from decode(model, resolved, cancel)
+        yield from pipeline.run(model, resolved, cancel, previews=previews)  # Started first
     except NoisescopeError as exc:
         yield Failed(resolved, exc.kind, exc.message)
     except Exception as exc:
@@ -47,7 +47,7 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
             yield _out_of_memory(resolved)
         else:
             log.exception("run failed")
-            yield Failed(resolved, "internal", f"unexpected error: {type(exc).__name__}: {exc}")
+            yield Failed(resolved, ErrorKind.INTERNAL, f"unexpected error: {type(exc).__name__}: {exc}")
 
 
 def _out_of_memory(recipe: Recipe) -> Failed:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.events import Cancelled, Event, Finished, Started, Step
+from engine.kinds import Outcome
 from engine.recipe import Recipe
 
 VIEWS = ("x_t", "x0", "noise")
@@ -24,8 +25,11 @@ class Trajectory:
     device: str = ""
     steps: list[Step] = field(default_factory=list)
     final: np.ndarray | None = None  # (B, H, W, C) uint8 once finished
-    outcome: str = "running"  # running, finished, cancelled, failed
+    outcome: Outcome = Outcome.RUNNING
     duration_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)  # a file or a caller may hand the plain word
 
     def record(self, event: Event) -> None:
         if isinstance(event, Started):
@@ -34,11 +38,11 @@ class Trajectory:
         elif isinstance(event, Step):
             self.steps.append(event)
         elif isinstance(event, Finished):
-            self.final, self.outcome, self.duration_s = event.images, "finished", event.duration_s
+            self.final, self.outcome, self.duration_s = event.images, Outcome.FINISHED, event.duration_s
         elif isinstance(event, Cancelled):
-            self.outcome = "cancelled"
+            self.outcome = Outcome.CANCELLED
         else:
-            self.outcome = "failed"
+            self.outcome = Outcome.FAILED
 
     def __len__(self) -> int:
         return len(self.steps)

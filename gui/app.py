@@ -46,17 +46,24 @@ class Studio:
     def start(self) -> None:
         self.adapter.start()
 
+    def task_keepers(self) -> list:
+        """Each controller's own TaskKeeper: the run's, the history's, the export's."""
+        parts = (self.controller, self.history, self.exports)
+        return [keeper for keeper in (getattr(part, "tasks", None) for part in parts) if keeper is not None]
+
     def close(self) -> bool:
         """Save settings and stop the engine; True when the worker ended in time. Idempotent."""
         if self._closed:
             return not self.adapter.worker_alive
         self._closed = True
-        self.store.save_fields(self.view_model.fields)
+        self.store.save_fields(self.view_model.form.fields)
         self.store.save_window(self.window.saveGeometry(), self.window.saveState())
         self.store.sync()
         if self.history is not None:
             self.history.record_unfinished()  # a run going at quit is kept, as cancelled
         stopped = self.controller.shutdown()
+        for keeper in self.task_keepers():
+            keeper.cancel_all()
         if self.disk is not None:
             self.disk.close()  # waits for the history writes and exports already asked for
         if self.history is not None:
@@ -67,7 +74,7 @@ class Studio:
 def build_studio(settings: QSettings | None = None) -> Studio:
     store = SettingsStore(settings)
     vm = ViewModel()
-    vm.restore_fields(store.load_fields())
+    vm.form.restore_fields(store.load_fields())
     adapter = EngineAdapter()
     controller = RunController(vm, adapter)
     window = MainWindow(vm)
@@ -75,7 +82,7 @@ def build_studio(settings: QSettings | None = None) -> Studio:
     window.controls.cancelRequested.connect(controller.cancel)
     disk = DiskWorker()
     history = HistoryWiring(window, vm, controller, disk)  # before restoreState: the Gallery dock
-    exports = ExportActions(window, vm, controller, disk, history)
+    exports = ExportActions(window, vm, disk, history)
     geometry, state = store.load_window()
     if geometry is not None:
         window.restoreGeometry(geometry)

@@ -1,7 +1,7 @@
 """The thin adapter between the Qt GUI and the engine: one dedicated worker thread.
 
-The worker is the only thread that touches torch: it imports the engine (seconds), discovers
-the models, preloads one into the ModelCache, and iterates `engine.run`. Everything it produces
+The worker is the only thread that touches torch: it imports the engine's runtime (torch,
+diffusers: seconds; the GUI imports only the torch-free core), discovers the models, preloads one into the ModelCache, and iterates `engine.run`. Everything it produces
 (engine events and the adapter's own messages below: plain values and read-only numpy arrays)
 goes into a thread-safe deque; one queued signal wakes the GUI thread, which drains everything
 waiting in one go. The worker never waits for the GUI, and the GUI never waits for torch.
@@ -18,12 +18,19 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from engine.errors import NoisescopeError
+from engine.events import Cancelled, Event, Failed, Finished
+from engine.kinds import ErrorKind
+from engine.models.catalog import default_model_name, discover_models, find_model
+from engine.samplers.registry import SAMPLERS
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +60,12 @@ class ModelReady:
 @dataclass(frozen=True)
 class ModelFailed:
     name: str
-    kind: str
+    kind: ErrorKind
     message: str
 
 
-_TERMINAL = ("Finished", "Cancelled", "Failed")
-
-
 def is_terminal(event: Any) -> bool:
-    return type(event).__name__ in _TERMINAL
+    return isinstance(event, (Finished, Cancelled, Failed))
 
 
 def leave_a_core_for_the_gui() -> None:
@@ -194,7 +198,7 @@ class EngineAdapter(QObject):
             self._post(0, self._catalog())
         except Exception as exc:  # never lose it: the window shows it
             log.exception("model discovery failed")
-            self._post(0, ModelFailed("", "internal", f"could not start the engine: {exc}"))
+            self._post(0, ModelFailed("", ErrorKind.INTERNAL, f"could not start the engine: {exc}"))
         while True:
             self._doing = "idle"
             job = self._jobs.get()
@@ -211,15 +215,11 @@ class EngineAdapter(QObject):
             except Exception as exc:  # a bug; the run's waiter still gets a terminal event
                 log.exception("engine job failed")
                 if job[0] == "run":
-                    from engine.events import Failed
-
-                    self._post(job[1], Failed(job[2], "internal", f"unexpected error: {exc}"))
+                    self._post(job[1], Failed(job[2], ErrorKind.INTERNAL, f"unexpected error: {exc}"))
 
     def _catalog(self) -> Catalog:
-        import engine  # noqa: F401  (the full engine, so the GUI thread's later imports are instant)
-        from engine.model_cache import ModelCache  # imports torch: seconds, off the GUI thread
-        from engine.models.registry import default_model_name, discover_models
-        from engine.samplers.registry import SAMPLERS
+        # The runtime below the torch-free core: torch, diffusers (seconds), here and never on the GUI thread.
+        from engine.model_cache import ModelCache
 
         leave_a_core_for_the_gui()
         self._cache = ModelCache()
@@ -228,13 +228,9 @@ class EngineAdapter(QObject):
         return Catalog(tuple(models), tuple(SAMPLERS.values()), default_model_name(models), tuple(problems))
 
     def _preload(self, name: str) -> None:
-        import time
-
         import torch
 
         from engine.device import pick_dtype, resolve_device
-        from engine.errors import NoisescopeError
-        from engine.models.registry import find_model
 
         if name != self._wanted_model:
             return  # the person has picked another model since
@@ -247,20 +243,19 @@ class EngineAdapter(QObject):
         except NoisescopeError as exc:
             self._post(0, ModelFailed(name, exc.kind, exc.message))
         except torch.OutOfMemoryError:
-            self._post(0, ModelFailed(name, "out_of_memory", f"not enough memory to load {name}"))
+            self._post(0, ModelFailed(name, ErrorKind.OUT_OF_MEMORY, f"not enough memory to load {name}"))
         except Exception as exc:
             log.exception("preload failed")
-            self._post(0, ModelFailed(name, "model_load", f"{name} could not be loaded: {exc}"))
+            self._post(0, ModelFailed(name, ErrorKind.MODEL_LOAD, f"{name} could not be loaded: {exc}"))
         else:
             self._post(0, ModelReady(name, str(device), time.perf_counter() - started))
 
     def _run(self, job_id: int, recipe: Any, cancel: threading.Event) -> None:
-        from engine.events import Failed
         from engine.run import run
 
-        last = None
+        last: Event | None = None
         for event in run(recipe, cancel, cache=self._cache):
             self._post(job_id, event)
             last = event
         if last is None or not is_terminal(last):
-            self._post(job_id, Failed(recipe, "internal", "the engine stopped without a result"))
+            self._post(job_id, Failed(recipe, ErrorKind.INTERNAL, "the engine stopped without a result"))

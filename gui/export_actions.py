@@ -14,9 +14,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from engine.kinds import ErrorKind
 from gui.disk_worker import DiskWorker
 from gui.history_wiring import HistoryWiring
-from gui.run_controller import RunController
+from gui.tasks import TaskKeeper
 from gui.view_model import ViewModel
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,10 @@ STATUS_MS = 10_000
 class ExportActions(QObject):
     exported = Signal(object)  # the list of ExportedFile written
 
-    def __init__(self, window: QMainWindow, vm: ViewModel, controller: RunController, disk: DiskWorker,
-                 history: HistoryWiring):
+    def __init__(self, window: QMainWindow, vm: ViewModel, disk: DiskWorker, history: HistoryWiring):
         super().__init__(window)
-        self.window, self.vm, self.controller, self.disk, self.history = window, vm, controller, disk, history
+        self.window, self.vm, self.disk, self.history = window, vm, disk, history
+        self.tasks = TaskKeeper(self._task_failed)  # its own: a failed export never ends a run
         self.dialog = None  # the ExportDialog open now
         self.folder: Path | None = None  # the last folder exported into, offered next time
         self.action = QAction("&Export…", window)
@@ -73,7 +74,11 @@ class ExportActions(QObject):
         info = self.vm.model_info(trajectory.recipe.model) if trajectory.recipe is not None else None
         future = self.disk.submit(_export_job, trajectory, plan, Path(folder), info, self.history)
         self.window.statusBar().showMessage(f"Exporting to {folder}…", STATUS_MS)
-        return self.controller.tasks.spawn(self._exported(future, folder), name="export")
+        return self.tasks.spawn(self._exported(future, folder), name="export")
+
+    def _task_failed(self, exc: BaseException) -> None:
+        """An export task failed (a bug): shown; a run going on goes on."""
+        self.vm.status.set_error(ErrorKind.INTERNAL, f"unexpected error in the export: {type(exc).__name__}: {exc}")
 
     async def _exported(self, future, folder) -> None:
         try:
@@ -84,11 +89,11 @@ class ExportActions(QObject):
                 log.exception("export failed")
                 message = f"{type(exc).__name__}: {exc}"
             self.window.statusBar().clearMessage()
-            self.vm.set_error("export", f"the export failed: {message}")
+            self.vm.status.set_error(ErrorKind.EXPORT, f"the export failed: {message}")
             return
         self.window.statusBar().showMessage(f"Exported {len(written)} file(s) to {folder}", STATUS_MS)
         if history_problem:
-            self.vm.set_error("history", f"the files were written, but not noted in the history: {history_problem}")
+            self.vm.status.set_error(ErrorKind.HISTORY, f"the files were written, but not noted in the history: {history_problem}")
         if self.history.gallery is not None and any(f.kind == "trajectory" for f in written):
             self.history.gallery.refresh()  # the run now opens for scrubbing
         self.exported.emit(written)
@@ -101,6 +106,7 @@ def _export_job(trajectory, plan, folder: Path, info, history: HistoryWiring):
 
     from engine.errors import ExportError
     from engine.export.plan import export_run
+    from engine.history.recording import record_exports
     from engine.models.hashing import model_hash
 
     try:
@@ -113,10 +119,7 @@ def _export_job(trajectory, plan, folder: Path, info, history: HistoryWiring):
     if history.history is None or run_id is None:
         return written, None
     try:
-        for exported in written:
-            history.history.record_export(run_id, exported.path, exported.kind)
-            if exported.kind == "trajectory":
-                history.history.set_trajectory_path(run_id, exported.path)
+        record_exports(history.history, run_id, written)
     except Exception as exc:  # sqlite3.Error, OSError
         return written, f"{type(exc).__name__}: {exc}"
     return written, None

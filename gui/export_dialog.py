@@ -1,6 +1,8 @@
 """File > Export...: choose what to write from the run on screen, then hand the plan back.
 
-The dialog only builds an ExportPlan (engine/export/plan.py) and a folder and calls
+The checkboxes come from the export-format registry (engine/export/formats/registry.py), one per
+format, grouped by its kind: a new format appears here without a change to this file. The
+dialog only builds an ExportPlan (engine/export/plan.py) and a folder and calls
 on_export(plan, folder); the window runs engine.export.plan.export_run off the GUI thread
 (an MP4 of a long run takes a moment). Show it with open(), never exec().
 """
@@ -28,13 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import NoisescopeError
-from engine.export.animation import FORMATS, AnimationOptions
+from engine.export.animation import AnimationOptions
+from engine.export.formats import registry
+from engine.export.formats.base import Kind, Needs
 from engine.export.plan import ExportPlan
 from engine.paths import default_output_dir
 from engine.trajectory import Trajectory
 
 VIEW_NAMES = {"x_t": "Noisy sample (x_t)", "x0": "Predicted image (x0)", "both": "Both, side by side"}
-FORMAT_NAMES = {"gif": "GIF", "apng": "APNG", "webp": "WebP", "mp4": "MP4"}
+GROUP_TITLES = {Kind.IMAGE: "Images", Kind.ANIMATION: "Animation", Kind.STEPS: "Steps"}
 
 
 class ExportDialog(QDialog):
@@ -47,22 +51,24 @@ class ExportDialog(QDialog):
         finished = trajectory.final is not None
         batch = max(1, trajectory.batch)
 
-        self.samples = QCheckBox("Sample PNGs")
+        self.formats: dict[str, QCheckBox] = {}  # format id -> its checkbox, in the registry's order
+        for format in registry.formats():
+            box = QCheckBox(format.label)
+            box.setObjectName(f"export_{format.id}")
+            if format.needs is Needs.FINAL and not finished:
+                box.setEnabled(False)
+                box.setToolTip("the run did not finish: no final images")
+            box.setChecked(box.isEnabled() and format.suggested(trajectory))
+            self.formats[format.id] = box
+
         self.sample_choice = QComboBox()
         self.sample_choice.addItem("every sample")
         self.sample_choice.addItems([f"sample {i + 1}" for i in range(batch)])
-        self.grid = QCheckBox("The batch as one PNG grid")
-        for box in (self.samples, self.grid):
-            box.setEnabled(finished)
-            box.setToolTip("" if finished else "the run did not finish: no final images")
-        self.samples.setChecked(finished)
-        self.grid.setChecked(finished and batch > 1)
-
-        self.formats = {name: QCheckBox(FORMAT_NAMES[name]) for name in FORMATS}
         self.view = QComboBox()
         for view, text in VIEW_NAMES.items():
             self.view.addItem(text, view)
         self.subject = QComboBox()
+        self.subject.setToolTip("also the sample the contact sheet and the ZIP of steps show")
         self.subject.addItem("the whole batch (grid)", None)
         for i in range(batch):
             self.subject.addItem(f"sample {i + 1}", i)
@@ -73,11 +79,8 @@ class ExportDialog(QDialog):
         if sample is not None and 0 <= sample < batch:
             self.subject.setCurrentIndex(sample + 1)
             self.sample_choice.setCurrentIndex(sample + 1)
-
-        self.sheet = QCheckBox("Contact sheet (every k-th step, labelled)")
         self.sheet_every = _spin(0, 1000, 0, "")
         self.sheet_every.setSpecialValueText("auto")
-        self.trajectory_file = QCheckBox("Trajectory file (reopen later to scrub and export)")
         self.folder = QLineEdit(str(folder or default_output_dir()))
         browse = QPushButton("Choose…")
         browse.clicked.connect(self.choose_folder)
@@ -86,25 +89,22 @@ class ExportDialog(QDialog):
         self.error.setObjectName("exportError")
         self.error.setWordWrap(True)
 
-        images = QGroupBox("Images")
-        image_rows = QFormLayout(images)
-        image_rows.addRow(self.samples, self.sample_choice)
-        image_rows.addRow(self.grid)
-        animation = QGroupBox("Animation")
-        animation_rows = QFormLayout(animation)
-        format_row = QHBoxLayout()
-        for box in self.formats.values():
-            format_row.addWidget(box)
-        animation_rows.addRow("Formats", format_row)
-        animation_rows.addRow("Shows", self.view)
-        animation_rows.addRow("Of", self.subject)
-        animation_rows.addRow("Each step", self.frame_ms)
-        animation_rows.addRow("Hold the end", self.hold_ms)
-        animation_rows.addRow("Enlarge", self.scale)
-        more = QGroupBox("More")
-        more_rows = QFormLayout(more)
-        more_rows.addRow(self.sheet, self.sheet_every)
-        more_rows.addRow(self.trajectory_file)
+        groups = {kind: QGroupBox(title) for kind, title in GROUP_TITLES.items()}
+        rows = {kind: QFormLayout(group) for kind, group in groups.items()}
+        animation_row = QHBoxLayout()
+        for format in registry.formats():
+            if format.kind is Kind.ANIMATION:
+                animation_row.addWidget(self.formats[format.id])
+            else:
+                rows[format.kind].addRow(self.formats[format.id])
+        rows[Kind.IMAGE].addRow("Sample PNGs of", self.sample_choice)
+        rows[Kind.ANIMATION].insertRow(0, "Formats", animation_row)
+        rows[Kind.ANIMATION].addRow("Shows", self.view)
+        rows[Kind.ANIMATION].addRow("Of", self.subject)
+        rows[Kind.ANIMATION].addRow("Each step", self.frame_ms)
+        rows[Kind.ANIMATION].addRow("Hold the end", self.hold_ms)
+        rows[Kind.ANIMATION].addRow("Enlarge", self.scale)
+        rows[Kind.STEPS].addRow("Sheet: every k-th step", self.sheet_every)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
@@ -113,11 +113,11 @@ class ExportDialog(QDialog):
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        for box in (self.samples, self.grid, self.sheet, self.trajectory_file, *self.formats.values()):
+        for box in self.formats.values():
             box.toggled.connect(self._update)
 
         column = QVBoxLayout(self)
-        for group in (images, animation, more):
+        for group in groups.values():
             column.addWidget(group)
         column.addWidget(QLabel("Folder"))
         column.addLayout(folder_row)
@@ -132,10 +132,9 @@ class ExportDialog(QDialog):
                                      sample=self.subject.currentData())
         sample = self.sample_choice.currentIndex() - 1
         return ExportPlan(
-            samples=self.samples.isChecked(), sample=sample if sample >= 0 else None, grid=self.grid.isChecked(),
-            animations=tuple(name for name, box in self.formats.items() if box.isChecked()),
-            animation=animation, sheet=self.sheet.isChecked(), sheet_every=self.sheet_every.value() or None,
-            sheet_sample=self.subject.currentData() or 0, trajectory=self.trajectory_file.isChecked(),
+            formats=tuple(format_id for format_id, box in self.formats.items() if box.isChecked()),
+            sample=sample if sample >= 0 else None, animation=animation,
+            sheet_every=self.sheet_every.value() or None, sheet_sample=self.subject.currentData() or 0,
         )
 
     def accept(self) -> None:
@@ -159,8 +158,7 @@ class ExportDialog(QDialog):
         self.folder_dialog.open()
 
     def _update(self) -> None:
-        chosen = any(box.isChecked() for box in (self.samples, self.grid, self.sheet, self.trajectory_file,
-                                                  *self.formats.values()))
+        chosen = any(box.isChecked() for box in self.formats.values())
         self.export_button.setEnabled(chosen and bool(self.trajectory.steps))
         self.error.setText("" if self.trajectory.steps else "nothing to export yet: generate first")
 

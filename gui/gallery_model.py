@@ -1,43 +1,119 @@
-"""A list model over history rows: newest first, with thumbnails, filterable. GUI thread only."""
+"""A list model over history rows: newest first, with thumbnails, filterable, read a page at a time.
+
+Rows are read on the DiskWorker thread, PAGE_SIZE at a time with their thumbnails decoded there
+(a QImage may be made off the GUI thread; only the QPixmap is made here): the first page when the
+filters change or the history does (`refresh`), the next when the view scrolls near the end (Qt's
+canFetchMore/fetchMore). A refresh reads as many rows as are shown, so the list keeps its place.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from engine.errors import NoisescopeError
 from engine.history import History, RunRecord
-from engine.samplers import SAMPLERS
+from engine.samplers.registry import SAMPLERS
+from gui.disk_worker import DiskWorker
+from gui.tasks import TaskKeeper
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STARRED_ROLE = Qt.ItemDataRole.UserRole + 2
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 3
+PAGE_SIZE = 48  # sixteen rows of three thumbnails: more than a tall dock shows
+
+
+@dataclass(frozen=True)
+class Page:
+    runs: list[RunRecord]
+    images: dict[int, QImage]  # run id -> its decoded thumbnail
+    captions: dict[int, str]  # run id -> its caption (parsing each recipe is not for the paint path)
+    complete: bool  # no more rows after these
+
+
+def read_page(history: History, filters: dict[str, Any], offset: int, limit: int) -> Page:
+    """On the disk thread: `limit` rows from `offset`, thumbnails decoded."""
+    runs = history.list_runs(**filters, limit=limit + 1, offset=offset)  # one more: is there a next page?
+    runs, complete = runs[:limit], len(runs) <= limit
+    images = {run.id: QImage.fromData(run.thumbnail or b"", "PNG") for run in runs}
+    return Page(runs, images, {run.id: caption(run) for run in runs}, complete)
 
 
 class GalleryModel(QAbstractListModel):
-    def __init__(self, history: History, parent=None):
+    """Empty until the first `refresh()` (or `set_filters`)."""
+
+    loaded = Signal()  # rows arrived (a refresh or the next page)
+
+    def __init__(self, history: History, disk: DiskWorker, tasks: TaskKeeper, page_size: int = PAGE_SIZE,
+                 parent=None):
         super().__init__(parent)
-        self.history = history
-        self.filters: dict[str, Any] = {}
+        self.history, self.disk, self.tasks, self.page_size = history, disk, tasks, page_size
         self._runs: list[RunRecord] = []
+        self._images: dict[int, QImage] = {}
+        self._captions: dict[int, str] = {}
         self._icons: dict[int, QIcon] = {}
-        self.refresh()
+        self._complete = True
+        self._generation = 0  # a refresh makes pages still being read for older filters stale
+        self._loading = False
+        self.filters: dict[str, Any] = {"model": None, "sampler": None, "family": None, "starred": None}
 
     def set_filters(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
-                    starred: bool | None = None) -> None:
+                    starred: bool | None = None) -> asyncio.Task | None:
         self.filters = {"model": model, "sampler": sampler, "family": family, "starred": starred}
-        self.refresh()
+        return self.refresh(keep_count=False)
 
-    def refresh(self) -> None:
-        """Read the rows again (after a run was added, starred or deleted)."""
-        self.beginResetModel()
-        self._runs = self.history.list_runs(**self.filters)
-        alive = {run.id for run in self._runs}
-        self._icons = {run_id: icon for run_id, icon in self._icons.items() if run_id in alive}
-        self.endResetModel()
+    def refresh(self, keep_count: bool = True) -> asyncio.Task | None:
+        """Read the rows again (after a run was added, starred or deleted), as many as are shown;
+        returns the task that puts them in (None once the disk worker is closed)."""
+        self._generation += 1
+        count = max(self.page_size, len(self._runs)) if keep_count else self.page_size
+        return self._load(0, count, replace=True)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and not self._complete and not self._loading
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if self.canFetchMore(parent):
+            self._load(len(self._runs), self.page_size, replace=False)
+
+    def _load(self, offset: int, limit: int, replace: bool) -> asyncio.Task | None:
+        if self.disk.closed:
+            return None
+        self._loading = True
+        future = self.disk.submit(read_page, self.history, dict(self.filters), offset, limit)
+        return self.tasks.spawn(self._arrived(future, self._generation, replace), name="gallery-page")
+
+    async def _arrived(self, future, generation: int, replace: bool) -> None:
+        try:
+            page = await future
+        finally:
+            if generation == self._generation:
+                self._loading = False
+        if generation != self._generation:
+            return  # the filters or the history changed meanwhile; a newer read is on its way
+        if replace:
+            self.beginResetModel()
+            self._runs, self._images, self._captions = list(page.runs), dict(page.images), dict(page.captions)
+            alive = {run.id for run in self._runs}
+            self._icons = {run_id: icon for run_id, icon in self._icons.items() if run_id in alive}
+            self.endResetModel()
+        elif page.runs:
+            self.beginInsertRows(QModelIndex(), len(self._runs), len(self._runs) + len(page.runs) - 1)
+            self._runs.extend(page.runs)
+            self._images.update(page.images)
+            self._captions.update(page.captions)
+            self.endInsertRows()
+        self._complete = page.complete
+        self.loaded.emit()
 
     def run_at(self, row: int) -> RunRecord | None:
         return self._runs[row] if 0 <= row < len(self._runs) else None
@@ -53,7 +129,7 @@ class GalleryModel(QAbstractListModel):
         if run is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return caption(run)
+            return self._captions.get(run.id) or caption(run)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._icon(run)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -68,9 +144,9 @@ class GalleryModel(QAbstractListModel):
 
     def _icon(self, run: RunRecord) -> QIcon:
         if run.id not in self._icons:
-            image = QImage.fromData(run.thumbnail or b"", "PNG")
+            image = self._images.get(run.id)
             icon = QIcon()
-            if not image.isNull():
+            if image is not None and not image.isNull():
                 pixmap = QPixmap.fromImage(image)
                 for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected):  # selected: the frame shows it, no tint
                     icon.addPixmap(pixmap, mode)

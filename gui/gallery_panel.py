@@ -1,6 +1,8 @@
 """The gallery: past runs as thumbnails, newest first; filter, open, star, delete, re-run, copy.
 
-Self-contained: it takes a History and callbacks, and knows nothing of the main window.
+Self-contained: it takes a History, the DiskWorker its reads and writes run on (rows a page at
+a time, star, delete: never on the GUI thread), the TaskKeeper that reports their failures, and
+callbacks; it knows nothing of the main window.
     on_open_run(run_id)        open the run (load_run() gives its record and kept trajectory)
     on_rerun(recipe)           put the recipe in the controls and generate
     on_copy_recipe(json_text)  default: the clipboard
@@ -9,10 +11,11 @@ Delete forgets the history row only; exported files and the trajectory file stay
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,7 +35,9 @@ from engine.export.trajectory_file import load_trajectory
 from engine.history import History, RunRecord
 from engine.recipe import Recipe
 from engine.trajectory import Trajectory
-from gui.gallery_model import GalleryModel
+from gui.disk_worker import DiskWorker
+from gui.gallery_model import PAGE_SIZE, GalleryModel
+from gui.tasks import TaskKeeper
 
 ALL = "All"
 THUMBNAIL = 96
@@ -49,17 +54,26 @@ def load_run(history: History, run_id: int) -> tuple[RunRecord | None, Trajector
         return record, None
 
 
+def _filter_values(history: History) -> dict[str, list[str]]:
+    """On the disk thread: the values each filter offers."""
+    return {column: history.distinct(column) for column in ("model", "sampler", "family")}
+
+
 class GalleryPanel(QWidget):
-    def __init__(self, history: History, on_open_run: Callable[[int], None] | None = None,
-                 on_rerun: Callable[[Recipe], None] | None = None,
-                 on_copy_recipe: Callable[[str], None] | None = None, parent: QWidget | None = None):
+    changed = Signal()  # a star or delete was written and the rows read again
+
+    def __init__(self, history: History, disk: DiskWorker, tasks: TaskKeeper,
+                 on_open_run: Callable[[int], None] | None = None, on_rerun: Callable[[Recipe], None] | None = None,
+                 on_copy_recipe: Callable[[str], None] | None = None, page_size: int = PAGE_SIZE,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("galleryPanel")
-        self.history = history
+        self.history, self.disk, self.tasks = history, disk, tasks
         self.on_open_run, self.on_rerun = on_open_run, on_rerun
         self.on_copy_recipe = on_copy_recipe or (lambda text: QGuiApplication.clipboard().setText(text))
-        self.model = GalleryModel(history, self)
+        self.model = GalleryModel(history, disk, tasks, page_size, self)
         self.confirm: QMessageBox | None = None
+        self._select_after_load: int | None = None
 
         self.model_filter, self.sampler_filter, self.family_filter = QComboBox(), QComboBox(), QComboBox()
         self.starred_only = QCheckBox("★ only")
@@ -86,6 +100,7 @@ class GalleryPanel(QWidget):
         self.view.doubleClicked.connect(lambda index: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
+        self.model.loaded.connect(self._loaded)
 
         self.open_button, self.star_button = QPushButton("Open"), QPushButton("Star")
         self.rerun_button, self.copy_button = QPushButton("Re-run"), QPushButton("Copy recipe")
@@ -112,18 +127,25 @@ class GalleryPanel(QWidget):
         self.refresh()
 
     # -- what the window calls -------------------------------------------------------------
-    def refresh(self) -> None:
-        """Re-read the history (call after a run was recorded); keeps the filters chosen."""
+    def refresh(self) -> asyncio.Task | None:
+        """Re-read the history (call after a run was recorded), on the disk thread; keeps the
+        filters chosen. Returns the task, done once the rows are in."""
+        return None if self.disk.closed else self.tasks.spawn(self._refresh(), name="gallery-refresh")
+
+    async def _refresh(self) -> None:
+        values = await self.disk.submit(_filter_values, self.history)
         for combo, column in ((self.model_filter, "model"), (self.sampler_filter, "sampler"),
                               (self.family_filter, "family")):
             chosen = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(f"{ALL} {'families' if column == 'family' else column + 's'}")
-            combo.addItems(self.history.distinct(column))
+            combo.addItems(values[column])
             combo.setCurrentIndex(max(0, combo.findText(chosen)))
             combo.blockSignals(False)
-        self._apply_filters()
+        loading = self._apply_filters(keep_count=True)
+        if loading is not None:
+            await loading
 
     def selected_run(self) -> RunRecord | None:
         indexes = self.view.selectionModel().selectedIndexes()
@@ -142,9 +164,8 @@ class GalleryPanel(QWidget):
 
     def toggle_star(self) -> None:
         run = self.selected_run()
-        if run is not None:
-            self.history.star(run.id, not run.starred)
-            self._reload_keeping(run.id)
+        if run is not None and not self.disk.closed:
+            self.tasks.spawn(self._star(run.id, not run.starred), name="gallery-star")
 
     def rerun_selected(self) -> None:
         run = self.selected_run()
@@ -175,21 +196,39 @@ class GalleryPanel(QWidget):
 
     # -- plumbing --------------------------------------------------------------------------
     def _delete(self, run_id: int) -> None:
-        self.history.delete(run_id)
+        if not self.disk.closed:
+            self.tasks.spawn(self._forget(run_id), name="gallery-delete")
+
+    async def _star(self, run_id: int, starred: bool) -> None:
+        """Written on the disk thread, then the rows read again with the run still selected."""
+        await self.disk.submit(self.history.star, run_id, starred)
+        self._select_after_load = run_id
+        loading = self.model.refresh()
+        if loading is not None:
+            await loading
+        self.changed.emit()
+
+    async def _forget(self, run_id: int) -> None:
+        await self.disk.submit(self.history.delete, run_id)
         self.message.setText(f"run {run_id} forgotten; its files are still on disk")
-        self.refresh()
+        await self._refresh()  # its model may have been the last of its kind: the filters too
+        self.changed.emit()
 
-    def _reload_keeping(self, run_id: int) -> None:
-        self.model.refresh()
-        self.select_run(run_id)
+    def _loaded(self) -> None:
+        if self._select_after_load is not None:
+            self.select_run(self._select_after_load)
+            self._select_after_load = None
+        self._update_buttons()
 
-    def _apply_filters(self) -> None:
+    def _apply_filters(self, *_, keep_count: bool = False) -> asyncio.Task | None:
         def chosen(combo: QComboBox) -> str | None:
             return combo.currentText() if combo.currentIndex() > 0 else None
 
-        self.model.set_filters(model=chosen(self.model_filter), sampler=chosen(self.sampler_filter),
-                               family=chosen(self.family_filter),
-                               starred=True if self.starred_only.isChecked() else None)
+        filters = {"model": chosen(self.model_filter), "sampler": chosen(self.sampler_filter),
+                   "family": chosen(self.family_filter), "starred": True if self.starred_only.isChecked() else None}
+        if keep_count and filters == self.model.filters:
+            return self.model.refresh()  # same filters: keep as many rows as are shown
+        return self.model.set_filters(**filters)
 
     def _update_buttons(self, *args) -> None:
         run = self.selected_run()

@@ -1,11 +1,11 @@
 """The history in the window: every run that ends is recorded, the gallery shows them, and a run
 (or a dropped file) can be opened, re-run or have its recipe restored.
 
-The Gallery dock exists from the start (so the saved dock layout applies to it), but the history
-opens only once the engine is imported on its own thread: the `engine` package imports torch,
-and the GUI thread must not be the one that does. Every history write, model hash and
-trajectory file read happens on the DiskWorker thread; failures show in the error banner and the
-run stays on screen.
+The Gallery dock exists from the start (so the saved dock layout applies to it); the history
+opens once the catalog has arrived, on the DiskWorker thread, where every history read and
+write, model hash and trajectory file read happens; failures show in the error banner and the
+run stays on screen. Its tasks have their own TaskKeeper: a history task that fails says so and
+never touches the run going on.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QScrollArea
 
+from engine.errors import InvalidRecipe, NoisescopeError
+from engine.kinds import ErrorKind, Outcome
 from gui.disk_worker import DiskWorker
 from gui.run_controller import RunController
+from gui.tasks import TaskKeeper
 from gui.view_model import ViewModel
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ class HistoryWiring(QObject):
     def __init__(self, window: QMainWindow, vm: ViewModel, controller: RunController, disk: DiskWorker):
         super().__init__(window)
         self.window, self.vm, self.controller, self.disk = window, vm, controller, disk
+        self.form, self.status = vm.form, vm.status
+        self.tasks = TaskKeeper(self._task_failed)  # its own: a failure here never ends a run
         self.history = None  # engine.history.History, once open
         self.gallery = None  # gui.gallery_panel.GalleryPanel, once open
         self.run_ids = RunIds()
@@ -66,7 +71,7 @@ class HistoryWiring(QObject):
         self.holder.setWidget(self.placeholder)
         self.dock = window.add_panel("Gallery", self.holder)
         window.resizeDocks([self.dock], [GALLERY_WIDTH], Qt.Orientation.Horizontal)  # a saved layout wins
-        vm.catalogChanged.connect(self.open)
+        vm.form.catalogChanged.connect(self.open)
         vm.runEnded.connect(self.record)
 
     # -- opening ---------------------------------------------------------------------------
@@ -74,17 +79,18 @@ class HistoryWiring(QObject):
         """Open the history on the disk thread (the engine is imported by now), then the gallery."""
         if not self._opening:
             self._opening = True
-            self.controller.tasks.spawn(self._open(), name="history-open")
+            self.tasks.spawn(self._open(), name="history-open")
 
     async def _open(self) -> None:
-        from engine.history import History  # the engine thread imported the engine already
+        # Imported here, not at the top: its thumbnails bring PIL, which the window's start does not need.
+        from engine.history import History
 
         try:
             history = await self.disk.submit(History)  # its path: engine.paths.user_data_dir()
         except Exception as exc:  # sqlite3.Error, OSError: the window works without a history
             log.exception("cannot open the history")
             self.placeholder.setText(f"The history could not be opened: {exc}")  # still the holder's
-            self.vm.set_error("history", f"the history could not be opened: {exc}")
+            self.status.set_error(ErrorKind.HISTORY, f"the history could not be opened: {exc}")
             return
         if self.disk.closed:  # the window closed meanwhile
             history.close()
@@ -97,131 +103,122 @@ class HistoryWiring(QObject):
         self.ready.emit()
 
     def _show_gallery(self) -> None:
-        from engine.errors import InvalidRecipe
         from gui.gallery_panel import GalleryPanel
         from gui.recipe_drop import install_recipe_drop
 
-        self.gallery = GalleryPanel(self.history, on_open_run=self.open_run, on_rerun=self.rerun)
+        self.gallery = GalleryPanel(self.history, self.disk, self.tasks, on_open_run=self.open_run, on_rerun=self.rerun)
         self.holder.setWidget(self.gallery)  # the placeholder goes with it
 
         def current_recipe():
             try:
-                return self.vm.build_recipe()
+                return self.form.build_recipe()
             except InvalidRecipe:
                 return None
 
         self.drop_filter = install_recipe_drop(self.window, self.on_drop, base=current_recipe,
-                            known_models=lambda: [m.name for m in self.vm.models])
+                            known_models=lambda: [m.name for m in self.form.models])
 
     # -- recording runs --------------------------------------------------------------------
     def record(self, trajectory) -> None:
         """Record a run that ended (runEnded): finished and cancelled runs; failed ones are not."""
-        if trajectory.outcome not in ("finished", "cancelled") or trajectory.recipe is None:
+        if trajectory.outcome not in (Outcome.FINISHED, Outcome.CANCELLED) or trajectory.recipe is None:
             return
         if self.history is None:
             self._pending.append(trajectory)
             return
         if self.disk.closed:
             return
-        info = self.vm.model_info(trajectory.recipe.model)
+        info = self.form.model_info(trajectory.recipe.model)
         future = self.disk.submit(_record_job, self.history, trajectory, info, self.run_ids)
-        self.controller.tasks.spawn(self._recorded(future), name="history-record")
+        self.tasks.spawn(self._recorded(future), name="history-record")
 
     async def _recorded(self, future) -> None:
         try:
             run_id = await future
         except Exception as exc:
             log.exception("recording a run failed")
-            self.vm.set_error("history", f"the run was not saved in the history: {_reason(exc)}")
+            self.status.set_error(ErrorKind.HISTORY, f"the run was not saved in the history: {_reason(exc)}")
             return
-        self.gallery.refresh()
+        refreshed = self.gallery.refresh()
+        if refreshed is not None:
+            await refreshed  # the run is in the gallery when `recorded` says so
         self.recorded.emit(run_id)
 
     def record_unfinished(self) -> None:
         """At quit, a run still going is recorded as cancelled (the engine no longer says so)."""
-        trajectory = self.vm.trajectory
+        trajectory = self.vm.view.trajectory
         if (self.history is None or self.disk.closed or trajectory is None or trajectory.recipe is None
-                or trajectory.outcome != "running" or not trajectory.steps):
+                or trajectory.outcome != Outcome.RUNNING or not trajectory.steps):
             return
-        stopped = dataclasses.replace(trajectory, steps=list(trajectory.steps), outcome="cancelled")
-        self.disk.submit(_record_job, self.history, stopped, self.vm.model_info(stopped.recipe.model), self.run_ids)
+        stopped = dataclasses.replace(trajectory, steps=list(trajectory.steps), outcome=Outcome.CANCELLED)
+        self.disk.submit(_record_job, self.history, stopped, self.form.model_info(stopped.recipe.model), self.run_ids)
 
     # -- gallery actions -------------------------------------------------------------------
     def use_recipe(self, recipe) -> str:
-        """Put a recipe in the controls; returns a note when part of it could not be taken."""
-        from engine.samplers.registry import NO_SAMPLER
-
-        fields = {"steps": recipe.steps, "seed": recipe.seed, "seed_locked": True, "batch": recipe.batch,
-                  "guidance": recipe.guidance, "eta": recipe.eta, "label": recipe.label}
-        note = ""
-        if self.vm.model_info(recipe.model) is not None:
-            fields["model"] = recipe.model
-        else:
-            note = f" Model {recipe.model!r} is not installed; the current model is kept."
-        if recipe.sampler != NO_SAMPLER:
-            fields["sampler"] = recipe.sampler
-        self.vm.restore_fields(fields)
-        return note
+        """Put a recipe in the controls (every field of the table); a note when part could not be taken."""
+        return self.form.use_recipe(recipe)
 
     def open_run(self, run_id: int) -> None:
-        self.controller.tasks.spawn(self._open_run(run_id), name="history-open-run")
+        self.tasks.spawn(self._open_run(run_id), name="history-open-run")
 
     async def _open_run(self, run_id: int) -> None:
-        from engine.errors import NoisescopeError
         from gui.gallery_panel import load_run
 
         try:
             record, trajectory = await self.disk.submit(load_run, self.history, run_id)
             note = self.use_recipe(record.recipe()) if record is not None else ""
         except NoisescopeError as exc:
-            self.vm.set_error(exc.kind, f"run {run_id} cannot be opened: {exc.message}")
+            self.status.set_error(exc.kind, f"run {run_id} cannot be opened: {exc.message}")
             return
         except Exception as exc:
-            self.vm.set_error("history", f"run {run_id} cannot be opened: {_reason(exc)}")
+            self.status.set_error(ErrorKind.HISTORY, f"run {run_id} cannot be opened: {_reason(exc)}")
             return
         if record is None:
-            self.status(f"Run {run_id} is no longer in the history.")
+            self.status_message(f"Run {run_id} is no longer in the history.")
             return
         if trajectory is None:
-            self.status(f"Run {run_id}'s recipe is in the controls; its steps were not kept (too many to keep; export a "
+            self.status_message(f"Run {run_id}'s recipe is in the controls; its steps were not kept (too many to keep; export a "
                         f"trajectory file to keep them). Generate to see it again.{note}")
         elif self.vm.show_trajectory(trajectory):
             self.run_ids.set(trajectory, run_id)
-            self.status(f"Run {run_id}: {len(trajectory)} steps to scrub; its recipe is in the controls.{note}")
+            self.status_message(f"Run {run_id}: {len(trajectory)} steps to scrub; its recipe is in the controls.{note}")
         else:
-            self.status(f"A run is going: cancel it to look at run {run_id}. Its recipe is in the controls.{note}")
+            self.status_message(f"A run is going: cancel it to look at run {run_id}. Its recipe is in the controls.{note}")
 
     def rerun(self, recipe) -> None:
         note = self.use_recipe(recipe)
         if note:
-            self.status(note.strip())
+            self.status_message(note.strip())
         self.controller.generate()
 
     # -- dropped files ---------------------------------------------------------------------
     def on_drop(self, result) -> None:
         if not result.ok:
-            self.vm.set_error("invalid_recipe", result.message)
+            self.status.set_error(ErrorKind.INVALID_RECIPE, result.message)
             return
         self.use_recipe(result.recipe)  # recipe_from_file already kept the model when unknown
-        self.status(result.message)
+        self.status_message(result.message)
         if result.is_trajectory:
-            self.controller.tasks.spawn(self._open_file(result.path), name="trajectory-open")
+            self.tasks.spawn(self._open_file(result.path), name="trajectory-open")
 
     async def _open_file(self, path) -> None:
-        from engine.errors import NoisescopeError
         from engine.export.trajectory_file import load_trajectory
 
         try:
             trajectory = await self.disk.submit(load_trajectory, path)
         except NoisescopeError as exc:
-            self.vm.set_error(exc.kind, exc.message)
+            self.status.set_error(exc.kind, exc.message)
             return
         if not self.vm.show_trajectory(trajectory):
-            self.status(f"A run is going: cancel it, then drop {path.name} again to scrub it.")
+            self.status_message(f"A run is going: cancel it, then drop {path.name} again to scrub it.")
 
     # -- plumbing --------------------------------------------------------------------------
-    def status(self, text: str) -> None:
+    def status_message(self, text: str) -> None:
         self.window.statusBar().showMessage(text, STATUS_MS)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        """A history task failed (a bug): shown; a run going on goes on."""
+        self.status.set_error(ErrorKind.INTERNAL, f"unexpected error in the history: {type(exc).__name__}: {exc}")
 
     def close(self) -> None:
         """After the disk worker has finished its jobs: close the history's connections."""
@@ -230,13 +227,12 @@ class HistoryWiring(QObject):
 
 
 def _record_job(history, trajectory, info, run_ids: RunIds) -> int:
-    """On the disk thread: hash the model (cached after the first time), keep the run's steps so it
-    reopens for scrubbing, and add the run."""
-    from engine.history.kept_trajectories import keep_trajectory
+    """On the disk thread: hash the model (cached after the first time) and record the run the way
+    the CLI does (engine.history.recording: its steps kept so it reopens for scrubbing)."""
+    from engine.history.recording import record_run
     from engine.models.hashing import model_hash
 
-    kept = keep_trajectory(history.path, trajectory)
-    run_id = history.add_run(trajectory, model_hash(info) if info is not None else None, kept)
+    run_id = record_run(history, trajectory, model_hash(info) if info is not None else None)
     run_ids.set(trajectory, run_id)
     return run_id
 

@@ -15,9 +15,12 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from engine.kinds import Family, Outcome
 from gui.qimage import GridLayout, tile, to_qimage
+from gui.recipe_form import RecipeForm
+from gui.run_state import RunState, RunStatus
 from gui.style import VIEWER_BACKGROUND
-from gui.view_model import LOADING, STARTING, ViewModel
+from gui.trajectory_view import TrajectoryView
 
 VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂"}
 MAX_ZOOM = 256
@@ -139,11 +142,14 @@ class ImageCanvas(QWidget):
 
 
 class ViewerPanel(QWidget):
-    """The three panes with their switches, zoom controls and the focus indicator."""
+    """The three panes of one TrajectoryView with their switches, zoom controls and the focus
+    indicator. `status` and `form` (the live run's) only choose placeholders and which panes apply
+    before the first step; a view of a recorded run needs neither."""
 
-    def __init__(self, view_model: ViewModel, parent: QWidget | None = None):
+    def __init__(self, view: TrajectoryView, status: RunStatus | None = None, form: RecipeForm | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.vm = view_model
+        self.view, self.status, self.form = view, status, form
         self.transform = ViewTransform()
         self.canvases: dict[str, ImageCanvas] = {}
         self.panes: dict[str, QWidget] = {}
@@ -152,16 +158,16 @@ class ViewerPanel(QWidget):
 
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 2)
-        for view, title in VIEW_TITLES.items():
+        for name, title in VIEW_TITLES.items():
             button = QToolButton(text=title.split("  ")[1], checkable=True, checked=True)
             button.setToolTip(f"Show or hide: {title}")
-            button.toggled.connect(lambda on, v=view: self.vm.set_view_visible(v, on))
-            self.toggles[view] = button
+            button.toggled.connect(lambda on, v=name: self.view.set_view_visible(v, on))
+            self.toggles[name] = button
             header.addWidget(button)
         header.addSpacing(12)
         self.focus_label = QLabel(objectName="caption")
         self.grid_button = QToolButton(text="Back to grid")
-        self.grid_button.clicked.connect(lambda: self.vm.set_focus(None))
+        self.grid_button.clicked.connect(lambda: self.view.set_focus(None))
         header.addWidget(self.focus_label)
         header.addWidget(self.grid_button)
         header.addStretch(1)
@@ -179,18 +185,18 @@ class ViewerPanel(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(8, 4, 8, 8)
         row.setSpacing(8)
-        for view, title in VIEW_TITLES.items():
+        for name, title in VIEW_TITLES.items():
             pane = QWidget()
             column = QVBoxLayout(pane)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
-            self.titles[view] = QLabel(title, objectName="paneTitle")
-            column.addWidget(self.titles[view])
+            self.titles[name] = QLabel(title, objectName="paneTitle")
+            column.addWidget(self.titles[name])
             canvas = ImageCanvas(self.transform)
             canvas.clicked.connect(self._clicked)
             canvas.resized.connect(self._update_fit_room)
             column.addWidget(canvas, 1)
-            self.canvases[view], self.panes[view] = canvas, pane
+            self.canvases[name], self.panes[name] = canvas, pane
             row.addWidget(pane, 1)
 
         layout = QVBoxLayout(self)
@@ -200,47 +206,56 @@ class ViewerPanel(QWidget):
         layout.addLayout(row, 1)
 
         self.transform.changed.connect(self._update_zoom_label)
-        view_model.displayChanged.connect(self.render)
-        view_model.viewsChanged.connect(self._sync_views)
-        view_model.focusChanged.connect(self._sync_focus)
-        view_model.trajectoryReset.connect(self.render)
-        view_model.runStateChanged.connect(lambda _: (self._sync_views(), self.render()))
-        view_model.fieldsChanged.connect(self._sync_views)
+        view.displayChanged.connect(self.render)
+        view.viewsChanged.connect(self._sync_views)
+        view.focusChanged.connect(self._sync_focus)
+        view.trajectoryReset.connect(self.render)
+        if status is not None:
+            status.stateChanged.connect(self._state_changed)  # a bound method: let go when the panel is deleted
+        if form is not None:
+            form.fieldsChanged.connect(self._sync_views)
         self._sync_views()
         self._sync_focus(None)
         self.render()
 
+    def _state_changed(self, *_) -> None:
+        self._sync_views()
+        self.render()
+
     def zoom_by(self, direction: int) -> None:
-        shown = [c.zoom_factor() for v, c in self.canvases.items() if self.panes[v].isVisibleTo(self)]
+        shown = [c.zoom_factor() for n, c in self.canvases.items() if self.panes[n].isVisibleTo(self)]
         self.transform.step(direction, min(shown) if shown else 1.0)
 
     def _clicked(self, index: int | None) -> None:
-        if self.vm.focus is not None:
-            self.vm.set_focus(None)
-        elif index is not None and self.vm.trajectory is not None and self.vm.trajectory.batch > 1:
-            self.vm.set_focus(index)
+        if self.view.focus is not None:
+            self.view.set_focus(None)
+        elif index is not None and self.view.trajectory is not None and self.view.trajectory.batch > 1:
+            self.view.set_focus(index)
+
+    def _busy(self) -> bool:
+        return self.status is not None and self.status.busy
 
     def _applicable(self) -> tuple[str, ...]:
         """VAE and GAN decode in one pass: one image, no noisy sample, no noise prediction."""
-        event = self.vm.current_step_event()
-        if event is not None and not self.vm.busy:
+        event = self.view.current_step_event()
+        if event is not None and not self._busy():
             decoder = event.noise is None
         else:
-            info = self.vm.model_info()
-            decoder = info is not None and info.family != "diffusion"
+            info = self.form.model_info() if self.form is not None else None
+            decoder = info is not None and info.family != Family.DIFFUSION
         return ("x0",) if decoder else tuple(VIEW_TITLES)
 
     def _sync_views(self) -> None:
         applicable = self._applicable()
-        for view, pane in self.panes.items():
-            pane.setVisible(view in applicable and (self.vm.views[view] or len(applicable) == 1))
-            self.toggles[view].setChecked(self.vm.views[view])
-            self.toggles[view].setEnabled(view in applicable and len(applicable) > 1)
+        for name, pane in self.panes.items():
+            pane.setVisible(name in applicable and (self.view.views[name] or len(applicable) == 1))
+            self.toggles[name].setChecked(self.view.views[name])
+            self.toggles[name].setEnabled(name in applicable and len(applicable) > 1)
         self.titles["x0"].setText(VIEW_TITLES["x0"] if len(applicable) > 1 else "Decoded sample")
         self._update_fit_room()
 
     def _update_fit_room(self) -> None:
-        sizes = [(c.width(), c.height()) for v, c in self.canvases.items() if self.panes[v].isVisibleTo(self)]
+        sizes = [(c.width(), c.height()) for n, c in self.canvases.items() if self.panes[n].isVisibleTo(self)]
         room = (min(w for w, _ in sizes), min(h for _, h in sizes)) if sizes else None
         if room != self.transform.fit_room:
             self.transform.fit_room = room
@@ -257,26 +272,27 @@ class ViewerPanel(QWidget):
 
     def render(self) -> None:
         """Turn the current step's frames into images (GUI thread)."""
-        running = self.vm.busy
-        for view, canvas in self.canvases.items():
-            if not self.panes[view].isVisibleTo(self):
+        state = self.status.state if self.status is not None else RunState.IDLE
+        focus = self.view.focus
+        for name, canvas in self.canvases.items():
+            if not self.panes[name].isVisibleTo(self):
                 continue
-            batch = self.vm.frame(view)
+            batch = self.view.frame(name)
             if batch is None:
-                if self.vm.step_count() and view == "noise":
+                if len(self.view) and name == "noise":
                     text = "No noise prediction:\nVAE and GAN decode in one pass"
-                elif running:
-                    text = "Loading the model…" if self.vm.run_state == LOADING else "Generating…"
-                elif self.vm.trajectory is not None and self.vm.trajectory.outcome == "failed":
+                elif state.busy:
+                    text = "Loading the model…" if state == RunState.LOADING else "Generating…"
+                elif self.view.trajectory is not None and self.view.trajectory.outcome == Outcome.FAILED:
                     text = "No image: the run failed (see the message above)"
-                elif self.vm.run_state == STARTING:
+                elif state == RunState.STARTING:
                     text = "Starting the engine…"
                 else:
                     text = "Press Generate (Ctrl+Enter)"
                 canvas.set_image(None, None, text)
                 continue
-            if self.vm.focus is not None and self.vm.focus < batch.shape[0]:
-                image, layout = tile(batch[self.vm.focus:self.vm.focus + 1])
+            if focus is not None and focus < batch.shape[0]:
+                image, layout = tile(batch[focus:focus + 1])
             else:
                 image, layout = tile(batch)
             canvas.set_image(to_qimage(image), layout)

@@ -1,4 +1,5 @@
-"""The main window: layout only. Widgets bind to the view-model; the wiring lives in app.py.
+"""The main window: layout only. Each widget binds to the part of the view-model it shows
+(form, status, view, playhead); the wiring lives in app.py.
 
 Places for colleagues: `add_panel()` docks a panel (gallery, history) on the right and lists it
 in the View menu; `export_menu` is where export actions go.
@@ -26,11 +27,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("NoisescopeMainWindow")
         self.setWindowTitle("Noisescope")
         self.vm = view_model
-        self.controls = ControlsPanel(view_model)
-        self.viewer = ViewerPanel(view_model)
-        self.timeline = Timeline(view_model)
-        self.progress = RunProgress(view_model)
-        self.banner = ErrorBanner(view_model)
+        form, status, view, playhead = view_model.form, view_model.status, view_model.view, view_model.playhead
+        self.controls = ControlsPanel(form, status)
+        self.viewer = ViewerPanel(view, status, form)
+        self.timeline = Timeline(playhead, view, status)
+        self.progress = RunProgress(status, form, view)
+        self.banner = ErrorBanner(status)
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -53,8 +55,8 @@ class MainWindow(QMainWindow):
         self.controls_dock = self._dock("Recipe", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.model_status = QLabel()
         self.statusBar().addPermanentWidget(self.model_status)
-        view_model.modelStatusChanged.connect(self.model_status.setText)
-        self.model_status.setText(view_model.model_status)
+        status.modelStatusChanged.connect(self.model_status.setText)
+        self.model_status.setText(status.model_status)
 
         self._build_menus()
         self._shortcut(("Ctrl+Return", "Ctrl+Enter"), self.controls.generateRequested.emit)

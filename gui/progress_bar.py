@@ -5,17 +5,28 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.view_model import CANCELLING, IDLE, LOADING, RUNNING, STARTING, ViewModel
+from engine.kinds import Outcome
+from gui.recipe_form import RecipeForm
+from gui.run_state import RunState, RunStatus
+from gui.trajectory_view import TrajectoryView
 
 
 def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 60 else f"{int(value // 60)} min {int(value % 60):02d} s"
 
 
+def _ended(outcome: str, p) -> str:
+    if outcome == Outcome.FINISHED:
+        return f"Done: {p.total} step{'s' if p.total != 1 else ''}"
+    if outcome == Outcome.CANCELLED:
+        return f"Cancelled after {p.step} steps"
+    return "Failed (see the message above)" if outcome == Outcome.FAILED else ""
+
+
 class RunProgress(QWidget):
-    def __init__(self, view_model: ViewModel, parent: QWidget | None = None):
+    def __init__(self, status: RunStatus, form: RecipeForm, view: TrajectoryView, parent: QWidget | None = None):
         super().__init__(parent)
-        self.vm = view_model
+        self.status_model, self.form, self.view = status, form, view
         self.bar = QProgressBar(textVisible=False)
         self.status = QLabel()
         self.timing = QLabel(objectName="timing")
@@ -31,35 +42,33 @@ class RunProgress(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.bar)
         layout.addLayout(row)
-        view_model.progressChanged.connect(self.refresh)
-        view_model.runStateChanged.connect(lambda _: self.refresh())
-        view_model.modelStatusChanged.connect(lambda _: self.refresh())
+        status.progressChanged.connect(self.refresh)
+        status.stateChanged.connect(self.refresh)  # bound methods: let go when the widget is deleted
+        status.modelStatusChanged.connect(self.refresh)
         self.refresh()
 
-    def refresh(self) -> None:
-        vm, p = self.vm, self.vm.progress
-        state = vm.run_state
-        if state in (STARTING, LOADING):
+    def refresh(self, *_) -> None:
+        run, p = self.status_model, self.status_model.progress
+        state, trajectory = run.state, self.view.trajectory
+        if state in (RunState.STARTING, RunState.LOADING):
             self.bar.setRange(0, 0)  # busy: loading has no steps to count
         else:
             self.bar.setRange(0, max(1, p.total))
             self.bar.setValue(p.step)
-        if state == STARTING:
-            self.status.setText(vm.model_status)
-        elif state == LOADING:
-            self.status.setText(f"Loading {vm.fields.model}…" if vm.loaded_model != vm.fields.model
-                                else "Starting…")
-        elif state == RUNNING:
+        if state == RunState.STARTING:
+            self.status.setText(run.model_status)
+        elif state == RunState.LOADING:
+            model = self.form.fields.model
+            self.status.setText(f"Loading {model}…" if run.loaded_model != model else "Starting…")
+        elif state == RunState.RUNNING:
             self.status.setText(f"Step {p.step} of {p.total}")
-        elif state == CANCELLING:
+        elif state == RunState.CANCELLING:
             self.status.setText(f"Cancelling at step {p.step} of {p.total}…")
-        elif state == IDLE:
-            outcome = vm.trajectory.outcome if vm.trajectory is not None else None
-            self.status.setText({"finished": f"Done: {p.total} step{'s' if p.total != 1 else ''}", "cancelled": f"Cancelled after {p.step} steps",
-                                 "failed": "Failed (see the message above)"}.get(outcome, vm.model_status))
+        elif state == RunState.IDLE:
+            self.status.setText(_ended(trajectory.outcome, p) if trajectory is not None else run.model_status)
         timing = ""
-        if state in (RUNNING, CANCELLING) or (state == IDLE and vm.trajectory is not None):
+        if state in (RunState.RUNNING, RunState.CANCELLING) or (state == RunState.IDLE and trajectory is not None):
             timing = f"{_seconds(p.elapsed_s)} elapsed"
-            if state == RUNNING and p.eta_s is not None:
+            if state == RunState.RUNNING and p.eta_s is not None:
                 timing += f"  ·  about {_seconds(p.eta_s)} left"
         self.timing.setText(timing)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtGui import QImage
 
+from engine.export.grid import grid_columns, make_grid
+
 GRID_PAD = 2  # pixels between the samples of a batch grid (in image pixels)
 GRID_BACKGROUND = 24  # the gutter's grey level
 
@@ -49,25 +51,20 @@ class GridLayout:
 
 
 def grid_layout(count: int, height: int, width: int, pad: int = GRID_PAD) -> GridLayout:
-    cols = max(1, math.ceil(math.sqrt(count)))
+    cols = grid_columns(count)
     rows = max(1, math.ceil(count / cols))
     return GridLayout(count, cols, rows, width, height, pad if count > 1 else 0)
 
 
 def tile(batch: np.ndarray, pad: int = GRID_PAD) -> tuple[np.ndarray, GridLayout]:
-    """(B, H, W, C) -> one (H', W', C) image with the samples in a near-square grid."""
+    """(B, H, W, C) -> one (H', W', C) image with the samples in a near-square grid (the
+    engine's one tiler, so the window and every export lay a batch out alike)."""
     if batch.ndim != 4:
         raise ValueError(f"expected (batch, height, width, channels), got shape {batch.shape}")
-    count, height, width, channels = batch.shape
+    count, height, width, _ = batch.shape
     layout = grid_layout(count, height, width, pad)
-    if count == 1:
-        return batch[0], layout
-    out = np.full((layout.height, layout.width, channels), GRID_BACKGROUND, dtype=np.uint8)
-    for index in range(count):
-        row, col = divmod(index, layout.cols)
-        y, x = row * (height + layout.pad), col * (width + layout.pad)
-        out[y:y + height, x:x + width] = batch[index]
-    return out, layout
+    return make_grid(batch, columns=layout.cols if count > 1 else None, padding=layout.pad,
+                     fill=GRID_BACKGROUND), layout
 
 
 def to_qimage(image: np.ndarray) -> QImage:

@@ -1,5 +1,6 @@
-"""Dropping a file on the window restores its recipe: our PNGs, animations and trajectory files
-in full, an A1111 PNG field by field, with a message naming what was not restored.
+"""Dropping a file on the window restores its recipe: every export format's files in full (each
+format reads its own, engine/export/formats/registry.py), an A1111 PNG field by field, with a
+message naming what was not restored.
 
 install_recipe_drop(window, on_result) is the whole wiring; recipe_from_file is the part a
 test or a File > Open action can call directly.
@@ -15,10 +16,10 @@ from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtWidgets import QWidget
 
 from engine.errors import NoisescopeError
+from engine.export.formats.registry import readable_suffixes
 from engine.export.restore import read_recipe
+from engine.export.trajectory_file import is_trajectory_name
 from engine.recipe import Recipe
-
-SUFFIXES = (".png", ".apng", ".gif", ".webp", ".mp4", ".safetensors")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def dropped_path(mime: QMimeData) -> Path | None:
     if not mime.hasUrls():
         return None
     paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    if len(paths) != 1 or paths[0].suffix.lower() not in SUFFIXES:
+    if len(paths) != 1 or not paths[0].name.lower().endswith(readable_suffixes()):
         return None
     return paths[0]
 
@@ -49,7 +50,7 @@ def recipe_from_file(path: Path, base: Recipe | None = None,
     """The restored recipe over `base` (the controls' current one) and a message for a person.
     A model name not in known_models is not taken (the current model stays) and is named."""
     path = Path(path)
-    is_trajectory = path.name.endswith(".safetensors")
+    is_trajectory = is_trajectory_name(path)
     try:
         restored = read_recipe(path)
     except NoisescopeError as exc:

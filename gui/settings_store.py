@@ -1,17 +1,20 @@
 """What survives a restart: the last recipe and the window layout (QSettings).
 
-Tests pass their own QSettings (an ini file in a temp folder), so they never touch the
-person's settings.
+The recipe is saved as the form's fields (names from the field table), and read back field by
+field: a value of the wrong kind is dropped, a field an older release did not save keeps its
+default, so settings written by any release load. Tests pass their own QSettings (an ini file
+in a temp folder), so they never touch the person's settings.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from gui.view_model import Fields
+from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, INT, MODEL, TEXT
+from gui.recipe_form import WINDOW_ONLY, FormFields, form_name, form_rows
 
 RECIPE_KEY = "recipe/fields"
 GEOMETRY_KEY = "window/geometry"
@@ -19,38 +22,47 @@ STATE_KEY = "window/state"
 LAYOUT_VERSION = 1
 
 
+def _fits(kind: str, value: Any, optional: bool) -> bool:
+    if value is None:
+        return optional
+    if isinstance(value, bool):
+        return False
+    if kind == INT:
+        return isinstance(value, int)
+    if kind == FLOAT:
+        return isinstance(value, (int, float))
+    return kind in (CHOICE, MODEL, TEXT) and isinstance(value, str)
+
+
 class SettingsStore:
     def __init__(self, settings: QSettings | None = None):
         self.settings = settings if settings is not None else QSettings("Noisescope", "Noisescope")
 
-    def save_fields(self, values: Fields) -> None:
-        self.settings.setValue(RECIPE_KEY, json.dumps(asdict(values)))
+    def save_fields(self, values: FormFields) -> None:
+        self.settings.setValue(RECIPE_KEY, json.dumps(values.as_dict()))
 
     def load_fields(self) -> dict:
-        """The saved fields that are still known and of the right type; {} if none."""
+        """The saved fields that are still known and of the right kind; {} if none."""
         try:
             saved = json.loads(str(self.settings.value(RECIPE_KEY, "{}")))
         except (TypeError, ValueError):
             return {}
         if not isinstance(saved, dict):
             return {}
-        defaults = Fields()
-        clean = {}
-        for field in fields(Fields):
-            if field.name not in saved:
+        clean: dict[str, Any] = {}
+        for row in form_rows():
+            name = form_name(row)
+            if name not in saved:
                 continue
-            value, default = saved[field.name], getattr(defaults, field.name)
-            if field.name == "label":
+            value = saved[name]
+            if row.kind == CONDITIONING:  # saved as the class name
                 if value is None or isinstance(value, str):
-                    clean["label"] = value
-            elif isinstance(default, bool):
-                if isinstance(value, bool):
-                    clean[field.name] = value
-            elif isinstance(default, float):
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    clean[field.name] = float(value)
-            elif type(value) is type(default):
-                clean[field.name] = value
+                    clean[name] = value
+            elif _fits(row.kind, value, row.optional):
+                clean[name] = float(value) if row.kind == FLOAT and value is not None else value
+        for name, default in WINDOW_ONLY.items():
+            if isinstance(saved.get(name), type(default)):
+                clean[name] = saved[name]
         return clean
 
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:

@@ -1,7 +1,8 @@
 """The timeline: scrub, play and step through the recorded steps of a run.
 
-During a run the slider follows the newest step until the person grabs it (drags, steps or
-plays); "Live" follows again. After the run every step stays available.
+It drives a Playhead, so every TrajectoryView on that playhead moves with it; the step text
+describes the first view's run. During a run the slider follows the newest step until the
+person grabs it (drags, steps or plays); "Live" follows again. After the run every step stays.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
-from gui.view_model import LOADING, RUNNING, ViewModel
+from gui.run_state import RunStatus
+from gui.trajectory_view import Playhead, TrajectoryView
 
 SPEEDS = (("0.5×", 6), ("1×", 12), ("2×", 24), ("4×", 48))  # label, frames per second
 
 
 class Timeline(QWidget):
-    def __init__(self, view_model: ViewModel, parent: QWidget | None = None):
+    def __init__(self, playhead: Playhead, view: TrajectoryView, status: RunStatus, parent: QWidget | None = None):
         super().__init__(parent)
-        self.vm = view_model
+        self.playhead, self.view, self.status = playhead, view, status
         self.back = QToolButton(text="|◀", toolTip="Previous step (Left)")
         self.play = QToolButton(text="▶", toolTip="Play / pause (Space)", checkable=True)
         self.forward = QToolButton(text="▶|", toolTip="Next step (Right)")
@@ -53,29 +55,35 @@ class Timeline(QWidget):
         self.forward.clicked.connect(lambda: self.step_by(1))
         self.play.toggled.connect(self._play_toggled)
         self.slider.valueChanged.connect(self._slider_moved)
-        self.live.toggled.connect(lambda on: self.vm.set_following(on))
+        self.live.toggled.connect(playhead.set_following)
         self.speed.currentIndexChanged.connect(self._restart_timer)
-        view_model.stepsChanged.connect(self._steps_changed)
-        view_model.currentStepChanged.connect(self._sync)
-        view_model.followingChanged.connect(self._sync_live)
-        view_model.runStateChanged.connect(lambda _: self._sync_live(self.vm.following))
-        view_model.trajectoryReset.connect(lambda: self._steps_changed(0))
+        playhead.countChanged.connect(self._steps_changed)
+        playhead.stepChanged.connect(self._sync)
+        playhead.followingChanged.connect(self._sync_live)
+        view.trajectoryReset.connect(self._reset)  # bound methods: let go when the widget is deleted
+        status.stateChanged.connect(self._state_changed)
         self._sync_live(True)
         self._steps_changed(0)
+
+    def _reset(self) -> None:
+        self._steps_changed(self.playhead.step_count())
+
+    def _state_changed(self, *_) -> None:
+        self._sync_live(self.playhead.following)
 
     def toggle_play(self) -> None:
         self.play.toggle()
 
     def step_by(self, delta: int) -> None:
-        self.vm.set_current_step(self.vm.current_step + delta)
+        self.playhead.set_step(self.playhead.step + delta)
 
     def _play_toggled(self, on: bool) -> None:
         self.play.setText("❚❚" if on else "▶")
         if on:
-            if self.vm.current_step >= self.vm.step_count() - 1:
-                self.vm.set_current_step(0)  # play from the start after the end
+            if self.playhead.step >= self.playhead.step_count() - 1:
+                self.playhead.set_step(0)  # play from the start after the end
             else:
-                self.vm.set_following(False)
+                self.playhead.set_following(False)
             self._restart_timer()
         else:
             self._timer.stop()
@@ -85,15 +93,15 @@ class Timeline(QWidget):
             self._timer.start(int(1000 / self.speed.currentData()))
 
     def _advance(self) -> None:
-        if self.vm.current_step >= self.vm.step_count() - 1:
-            if not self.vm.busy:
+        if self.playhead.step >= self.playhead.step_count() - 1:
+            if not self.status.busy:
                 self.play.setChecked(False)  # the end of a finished run
             return
-        self.vm.set_current_step(self.vm.current_step + 1)
+        self.playhead.set_step(self.playhead.step + 1)
 
     def _slider_moved(self, value: int) -> None:
-        if value != self.vm.current_step:
-            self.vm.set_current_step(value)
+        if value != self.playhead.step:
+            self.playhead.set_step(value)
 
     def _steps_changed(self, count: int) -> None:
         self.slider.blockSignals(True)
@@ -102,17 +110,17 @@ class Timeline(QWidget):
         self.slider.setEnabled(count > 1)
         for widget in (self.back, self.forward, self.play):
             widget.setEnabled(count > 1)
-        self._sync(self.vm.current_step)
+        self._sync(self.playhead.step)
 
     def _sync(self, step: int) -> None:
         self.slider.blockSignals(True)
         self.slider.setValue(step)
         self.slider.blockSignals(False)
-        event = self.vm.current_step_event()
+        event = self.view.current_step_event()
         if event is None:
             self.info.setText("No steps yet")
             return
-        total = self.vm.trajectory.total_steps or event.total
+        total = self.view.trajectory.total_steps or event.total
         if event.total == 1 and event.sigma == 0:
             self.info.setText("Step 1 / 1   one-pass decode")
         else:
@@ -122,4 +130,4 @@ class Timeline(QWidget):
         self.live.blockSignals(True)
         self.live.setChecked(following)
         self.live.blockSignals(False)
-        self.live.setVisible(self.vm.run_state in (LOADING, RUNNING))
+        self.live.setVisible(self.status.state.live)

@@ -7,9 +7,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.kinds import ErrorKind
+
 EXIT_USAGE = 2  # the person's input is wrong: one line says what and what is allowed
-# Failed kinds that are the person's to fix (bad settings, missing or bad model files, memory).
-USER_ERROR_KINDS = {"invalid_recipe", "model_not_found", "model_load", "unsafe_model", "out_of_memory", "export"}
+
+
+def exit_code_for(kind: str) -> int:
+    """2 for a Failed kind that is the person's to fix (settings, model files, memory), else 1."""
+    return ErrorKind.of(kind).exit_code
+
+
+# Kept for callers not yet moved to exit_code_for: the kinds whose exit code is 2.
+USER_ERROR_KINDS = frozenset(kind for kind in ErrorKind if kind.exit_code == EXIT_USAGE)
 
 
 class UsageError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from engine.cli.common import UsageError, print_json
 
@@ -19,7 +20,7 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run_evaluate)
 
 
-def _row(name: str, figures: dict) -> str:
+def _row(name: str, figures: dict[str, Any]) -> str:
     accuracy = figures.get("label_accuracy")
     copies = figures.get("copies")
     return (f"{name:28} {figures['samples']:7d} {figures['confident']:9.1%} {figures['coverage']:5d}/10 "

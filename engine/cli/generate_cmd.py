@@ -3,7 +3,6 @@ request, a grid, animations, a contact sheet and the trajectory); the run goes i
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import sys
 import threading
@@ -11,82 +10,29 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.cli.common import USER_ERROR_KINDS, UsageError, add_model_path_option, fail, print_json
+from engine.cli.common import USER_ERROR_KINDS, add_model_path_option, fail, print_json
+from engine.cli.export_options import add_export_options, export_plan_from_args
+from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Finished, Started, Step
-from engine.export.animation import FORMATS, AnimationOptions
-from engine.export.animation import VIEWS as ANIMATION_VIEWS
-from engine.export.plan import ExportedFile, ExportPlan, export_run
+from engine.export.plan import ExportedFile, export_run
 from engine.history import History
-from engine.models import default_model_name, discover_models, hashing
+from engine.models import hashing
 from engine.models.registry import find_model
 from engine.paths import default_output_dir
-from engine.recipe import DEFAULT_GUIDANCE, MAX_SEED, Recipe
+from engine.recipe import MAX_SEED
 from engine.run import run
 from engine.trajectory import Trajectory
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("generate", help="generate images headless and write PNGs")
-    parser.add_argument("--model", help="model name (see `noisescope models`) or folder path")
+    add_recipe_options(parser)  # --model, --sampler, --schedule, --steps ...: one per field of the table
     add_model_path_option(parser)
-    parser.add_argument("--sampler", default="dpmpp_2m", help="sampler id or name (see `noisescope samplers`)")
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--seed", type=int, help="seed of the first sample (default: a random one, printed)")
-    parser.add_argument("--batch", type=int, default=1, help="number of samples")
-    parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE,
-                        help="classifier-free guidance scale, with --label")
-    parser.add_argument("--label", help="class label by name, for class-conditional models")
-    parser.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0 deterministic, 1 like DDPM)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
     add_export_options(parser)
     parser.set_defaults(func=run_generate)
-
-
-def add_export_options(parser) -> None:
-    group = parser.add_argument_group("exports", "files written next to the PNGs, each carrying the recipe")
-    group.add_argument("--animation", action="append", choices=FORMATS, default=[], metavar="FORMAT",
-                       help=f"the denoising as an animation: {', '.join(FORMATS)} (repeatable)")
-    group.add_argument("--view", choices=ANIMATION_VIEWS, default="x_t",
-                       help="what the animation shows: x_t (noisy sample), x0 (predicted image) or both")
-    group.add_argument("--frame-ms", type=int, default=AnimationOptions.frame_ms, help="ms per animation frame")
-    group.add_argument("--hold-ms", type=int, default=AnimationOptions.hold_ms, help="ms to hold the last frame")
-    group.add_argument("--scale", type=int, help="integer upscale of animation frames (default: readable size)")
-    group.add_argument("--sample", type=int, help="animate and sheet this sample (0-based) instead of the grid")
-    group.add_argument("--sheet", action="store_true", help="a contact sheet: every k-th step, labelled")
-    group.add_argument("--sheet-every", type=int, metavar="K", help="the sheet's k (default: about ten steps across)")
-    group.add_argument("--grid", action="store_true", help="the batch as one PNG grid")
-    group.add_argument("--trajectory", action="store_true",
-                       help="the whole run as a .trajectory.safetensors file, to scrub and export later")
-    group.add_argument("--no-history", dest="history", action="store_false", help="do not record the run in history")
-
-
-def export_plan_from_args(args) -> ExportPlan:
-    try:
-        return ExportPlan(
-            grid=args.grid, animations=tuple(dict.fromkeys(args.animation)), sheet=args.sheet,
-            sheet_every=args.sheet_every, sheet_sample=args.sample or 0, trajectory=args.trajectory,
-            animation=AnimationOptions(view=args.view, frame_ms=args.frame_ms, hold_ms=args.hold_ms,
-                                       scale=args.scale, sample=args.sample),
-        )
-    except NoisescopeError as exc:
-        raise UsageError(exc.message) from None
-
-
-def recipe_from_args(args) -> Recipe:
-    model = args.model
-    if model is None:
-        model = default_model_name(discover_models(args.model_paths))
-        if model is None:
-            raise UsageError("no models found; give --model PATH to a model folder")
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
-    try:
-        return Recipe(model=model, sampler=args.sampler, steps=args.steps, seed=seed, batch=args.batch,
-                      guidance=args.guidance, eta=args.eta, label=args.label, device=args.device)
-    except NoisescopeError as exc:
-        raise UsageError(exc.message) from None
 
 
 def run_generate(args) -> int:
@@ -148,13 +94,11 @@ def _model_hash(model: str, model_paths) -> str | None:
 
 def _record_history(trajectory: Trajectory, model_hash: str | None, written: list[ExportedFile]) -> int | None:
     """Record the run; a history that cannot be written costs a warning, never the images."""
-    kept = next((f.path for f in written if f.kind == "trajectory"), None)
+    from engine.history.recording import record_run
+
     try:
         with History() as history:
-            run_id = history.add_run(trajectory, model_hash, kept)
-            for exported in written:
-                history.record_export(run_id, exported.path, exported.kind)
-            return run_id
+            return record_run(history, trajectory, model_hash, written)
     except (sqlite3.Error, OSError, NoisescopeError) as exc:
         print(f"noisescope: warning: the run was not recorded in history: {exc}", file=sys.stderr)
         return None

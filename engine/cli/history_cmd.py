@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Any
 
 from engine.cli.common import fail, print_json
 from engine.errors import NoisescopeError
-from engine.history import History, default_history_path
+from engine.history import History, RunRecord, default_history_path
+from engine.samplers.schedules import DEFAULT_SCHEDULE
 
 
 def register(subparsers) -> None:
@@ -35,20 +37,23 @@ def _list(args) -> int:
         runs = history.list_runs(model=args.model, sampler=args.sampler, family=args.family,
                                  starred=True if args.starred else None, limit=args.limit)
         if args.json:
-            print_json({"runs": [_as_dict(history.get_run(run.id)) for run in runs]})
+            # get_run adds the exports; a run deleted meanwhile (by the window) reads None and is left out.
+            records = [history.get_run(run.id) for run in runs]
+            print_json({"runs": [_as_dict(record) for record in records if record is not None]})
             return 0
     if not runs:
         print("no runs recorded" + (" that match" if args.model or args.sampler or args.family or args.starred else ""))
     for run in runs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at))
         star = "*" if run.starred else " "
-        recipe = run.recipe()
-        print(f"{run.id:5} {star} {when}  {run.model:20} {run.sampler:9} {recipe.steps:4} steps  seed {recipe.seed:<12} "
+        recipe = run.recipe()  # any recipe version the history holds, read as today's
+        sampler = run.sampler if recipe.schedule == DEFAULT_SCHEDULE else f"{run.sampler} {recipe.schedule}"
+        print(f"{run.id:5} {star} {when}  {run.model:20} {sampler:9} {recipe.steps:4} steps  seed {recipe.seed:<12} "
               f"{run.outcome:9} {run.duration_s:6.1f}s")
     return 0
 
 
-def _as_dict(run) -> dict:
+def _as_dict(run: RunRecord) -> dict[str, Any]:
     return {
         "id": run.id, "created_at": run.created_at, "model": run.model, "sampler": run.sampler,
         "family": run.family, "model_hash": run.model_hash, "device": run.device, "duration_s": run.duration_s,

@@ -8,6 +8,7 @@ from pathlib import Path
 from engine.cli.common import UsageError, print_json
 from engine.errors import NoisescopeError
 from engine.export.restore import read_recipe
+from engine.recipe_fields import FIELDS
 
 
 def register(subparsers) -> None:
@@ -23,15 +24,17 @@ def run_show(args) -> int:
     except NoisescopeError as exc:
         raise UsageError(exc.message) from None
     if args.json:
-        print_json({"source": restored.source, "recipe": restored.fields, "model_hash": restored.model_hash,
+        print_json({"source": restored.source, "recipe": restored.json_fields(), "model_hash": restored.model_hash,
                     "unmapped": [{"key": key, "value": value} for key, value in restored.unmapped],
                     "notes": list(restored.notes)})
         return 0
     print(f"{args.file.name}: {'Noisescope recipe' if restored.source == 'noisescope' else 'A1111 parameters'}")
-    for key, value in restored.fields.items():
-        print(f"  {key:9} {value}")
+    rows = [(row.label, row.to_text(restored.fields[row.name])) for row in FIELDS if row.name in restored.fields]
     if restored.model_hash:
-        print(f"  {'hash':9} {restored.model_hash}")
+        rows.append(("Model hash", restored.model_hash))
+    width = max((len(label) for label, _ in rows), default=0)
+    for label, text in rows:  # the table's order and labels, as the window's form shows them
+        print(f"  {label:{width}}  {text}")
     for key, value in restored.unmapped:
         print(f"  not restored: {key}: {value}")
     for note in restored.notes:

@@ -53,7 +53,10 @@ def contact_sheet(trajectory: Trajectory, sample: int = 0, every: int | None = N
     for row, view in enumerate(views):
         top = GAP + row * (cell_h + GAP)
         draw.text((4, top + cell_h // 2 - 6), view, fill=INK, font=font)
-        cells = [trajectory.frame(index, view)[sample] for index in picked]
+        frames = [trajectory.frame(index, view) for index in picked]
+        cells = [frame[sample] for frame in frames if frame is not None]
+        if len(cells) != len(picked):
+            raise ExportError(f"this run has no {view} view to show")
         if trajectory.final is not None:
             cells.append(trajectory.final[sample])
         for column, cell in enumerate(cells):
@@ -72,6 +75,8 @@ def contact_sheet(trajectory: Trajectory, sample: int = 0, every: int | None = N
 def save_contact_sheet(trajectory: Trajectory, path: Path, sample: int = 0, every: int | None = None,
                        model_hash: str | None = None) -> Path:
     sheet = contact_sheet(trajectory, sample, every)
+    if trajectory.recipe is None:
+        raise ExportError("nothing to export: the run has not started")
     height, width = trajectory.steps[0].x_t.shape[1:3]
     info = png_info(trajectory.recipe, height, width, model_hash, sample_index=sample)
     return write_atomically(Path(path), lambda temporary: sheet.save(temporary, format="PNG", pnginfo=info))

@@ -1,14 +1,13 @@
-"""Tiling a batch into one picture, and the nearest-neighbour upscale tiny images need."""
+"""Tiling a batch into one picture, and the nearest-neighbour upscale tiny images need.
+
+The one tiler: exports, history thumbnails, training sample grids (and the viewer) call make_grid.
+NumPy only, so anything may import it."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
-
-from engine.export.png import save_png
-from engine.recipe import Recipe
 
 PADDING = 2  # pixels between tiles
 READABLE = 256  # default upscale aims for a picture about this many pixels across
@@ -21,9 +20,10 @@ def grid_columns(count: int) -> int:
 
 def make_grid(images: np.ndarray, columns: int | None = None, padding: int = PADDING,
               fill: int = 0) -> np.ndarray:
-    """(B, H, W, C) uint8 -> (H', W', C): the samples in rows of `columns`, left to right."""
+    """(B, H, W, C) uint8 -> (H', W', C): the samples in rows of `columns`, left to right, `fill`
+    in the gaps. One image with no columns asked for is returned as it is."""
     count, height, width, channels = images.shape
-    if count == 1:
+    if count == 1 and columns is None:
         return images[0]
     columns = columns or grid_columns(count)
     rows = math.ceil(count / columns)
@@ -45,8 +45,3 @@ def upscale(image: np.ndarray, factor: int) -> np.ndarray:
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
-
-
-def save_grid(images: np.ndarray, path: Path, recipe: Recipe, model_hash: str | None = None) -> Path:
-    """The whole batch as one PNG, carrying the recipe (A1111 line: first seed, batch size)."""
-    return save_png(make_grid(images), path, recipe, model_hash, sample_index=None, size=images.shape[1:3])

@@ -1,9 +1,9 @@
 """What to export from a run, and exporting it: the one place the CLI and the GUI both call.
 
-An ExportPlan names the files wanted (sample PNGs, a grid, animations, a contact sheet, the
-trajectory file); export_run writes them next to each other, each atomically, and returns what
-it wrote. A temporary file left by a process killed mid-export (it can never be cleaned up by
-the process itself) is swept the next time the same file is exported.
+An ExportPlan names the formats wanted (ids from engine/export/formats/registry.py) and the
+options they share; export_run writes them next to each other, each atomically, and returns
+what it wrote. A temporary file left by a process killed mid-export (it can never be cleaned up
+by the process itself) is swept the next time the same file is exported.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 import glob
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from pathlib import Path
 
 from engine.errors import ExportError
-from engine.export.animation import FORMATS, SUFFIXES, AnimationOptions, save_animation
-from engine.export.contact_sheet import save_contact_sheet
-from engine.export.grid import save_grid
-from engine.export.png import save_png
-from engine.export.trajectory_file import SUFFIX as TRAJECTORY_SUFFIX
-from engine.export.trajectory_file import save_trajectory
+from engine.export.animation import AnimationOptions
+from engine.export.formats import registry
+from engine.export.formats.base import ExportOptions, Needs, started_recipe
 from engine.trajectory import Trajectory
 
 STALE_AFTER_S = 600  # a temporary file this old belongs to no export still running
@@ -28,30 +25,42 @@ STALE_AFTER_S = 600  # a temporary file this old belongs to no export still runn
 
 @dataclass(frozen=True)
 class ExportPlan:
-    samples: bool = True  # one PNG per sample (or only `sample`'s)
-    grid: bool = False  # the batch as one PNG
-    animations: tuple[str, ...] = ()  # any of gif, apng, webp, mp4
+    formats: tuple[str, ...] = ("png",)  # format ids; written in the registry's order
+    sample: int | None = None  # per-sample formats (the PNGs): only this sample; None: every one
     animation: AnimationOptions = field(default_factory=AnimationOptions)  # its sample None: the grid
-    sheet: bool = False
     sheet_every: int | None = None  # every k-th step; None: about ten across
     sheet_sample: int = 0
-    trajectory: bool = False
-    sample: int | None = None  # write only this sample's PNG; None: every sample's
+    # The flag spelling of earlier callers: ExportPlan(samples=False, grid=True, animations=("gif",),
+    # sheet=True, trajectory=True). When any is given, they choose the formats instead.
+    samples: InitVar[bool | None] = None
+    grid: InitVar[bool | None] = None
+    animations: InitVar[tuple[str, ...] | None] = None
+    sheet: InitVar[bool | None] = None
+    trajectory: InitVar[bool | None] = None
 
-    def __post_init__(self) -> None:
-        unknown = [f for f in self.animations if f not in FORMATS]
-        if unknown:
-            raise ExportError(f"animation format must be one of {', '.join(FORMATS)}, not {', '.join(unknown)}")
+    def __post_init__(self, samples, grid, animations, sheet, trajectory) -> None:
+        if any(flag is not None for flag in (samples, grid, animations, sheet, trajectory)):
+            chosen = (["png"] if samples is None or samples else []) + (["grid"] if grid else [])
+            chosen += list(animations or ()) + (["sheet"] if sheet else []) + (["trajectory"] if trajectory else [])
+            object.__setattr__(self, "formats", tuple(chosen))
+        object.__setattr__(self, "formats", tuple(dict.fromkeys(self.formats)))
+        for format_id in self.formats:
+            registry.get(format_id)  # ExportError naming the formats there are
+
+    @property
+    def options(self) -> ExportOptions:
+        return ExportOptions(sample=self.sample, animation=self.animation, sheet_every=self.sheet_every,
+                             sheet_sample=self.sheet_sample)
 
 
 @dataclass(frozen=True)
 class ExportedFile:
-    kind: str  # png, grid, gif, apng, webp, mp4, sheet, trajectory
+    kind: str  # the format's id: png, grid, gif, apng, webp, avif, mp4, sheet, zip, trajectory
     path: Path
 
 
 def file_stem(trajectory: Trajectory) -> str:
-    recipe = trajectory.recipe
+    recipe = started_recipe(trajectory)
     name = Path(trajectory.model_name or recipe.model).name or "model"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:40]
     # A short digest of the whole recipe: the same recipe (same pixels) reuses its names, while
@@ -62,37 +71,24 @@ def file_stem(trajectory: Trajectory) -> str:
 
 def export_run(trajectory: Trajectory, out_dir: Path, plan: ExportPlan, model_hash: str | None = None,
                stem: str | None = None) -> list[ExportedFile]:
-    """Write every file the plan asks for into out_dir; ExportError on the first that fails."""
-    recipe = trajectory.recipe
-    if recipe is None:
-        raise ExportError("nothing to export: the run has not started")
-    out_dir, stem = Path(out_dir), stem or file_stem(trajectory)
-    base = f"{stem}-seed{recipe.seed}"
-    written: list[ExportedFile] = []
-
-    def write(kind: str, name: str, save) -> None:
-        target = out_dir / name
-        sweep_stale_parts(target)
-        written.append(ExportedFile(kind, save(target)))
-
+    """Write every file the plan asks for into out_dir; ExportError on the first that fails.
+    Formats that need the final images are skipped for a run that did not finish."""
+    started_recipe(trajectory)  # ExportError for a run that has not started
     if plan.sample is not None and not 0 <= plan.sample < trajectory.batch:
         raise ExportError(f"sample must be between 0 and {trajectory.batch - 1}, not {plan.sample}")
-    if plan.samples and trajectory.final is not None:
-        indexes = range(len(trajectory.final)) if plan.sample is None else [plan.sample]
-        for index in indexes:
-            write("png", f"{stem}-seed{recipe.seed + index}.png",
-                  lambda t, i=index: save_png(trajectory.final[i], t, recipe, model_hash, sample_index=i))
-    if plan.grid and trajectory.final is not None:
-        write("grid", f"{base}-grid.png", lambda t: save_grid(trajectory.final, t, recipe, model_hash))
-    who = "grid" if plan.animation.sample is None else f"sample{plan.animation.sample}"
-    for format in plan.animations:
-        write(format, f"{base}-{plan.animation.view}-{who}{SUFFIXES[format]}",
-              lambda t, f=format: save_animation(trajectory, t, plan.animation, model_hash, format=f))
-    if plan.sheet:
-        write("sheet", f"{base}-sheet-sample{plan.sheet_sample}.png",
-              lambda t: save_contact_sheet(trajectory, t, plan.sheet_sample, plan.sheet_every, model_hash))
-    if plan.trajectory:
-        write("trajectory", f"{base}{TRAJECTORY_SUFFIX}", lambda t: save_trajectory(trajectory, t))
+    out_dir, stem = Path(out_dir), stem or file_stem(trajectory)
+    written: list[ExportedFile] = []
+    for format in registry.formats():
+        if format.id not in plan.formats or (format.needs is Needs.FINAL and trajectory.final is None):
+            continue
+        every = [plan.options]
+        if format.per_sample:
+            indexes = range(trajectory.batch) if plan.sample is None else [plan.sample]
+            every = [replace(plan.options, sample=index) for index in indexes]
+        for options in every:
+            target = out_dir / format.file_name(trajectory, stem, options)
+            sweep_stale_parts(target)
+            written.append(ExportedFile(format.id, format.write(trajectory, target, options, model_hash)))
     return written
 
 

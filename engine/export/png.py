@@ -12,40 +12,14 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from engine.atomic import write_atomically
+from engine.export.a1111 import a1111_parameters, prompt_line
 from engine.recipe import Recipe
-from engine.samplers import NO_SAMPLER, SAMPLERS
 
 RECIPE_KEY = "noisescope_recipe"
 PARAMETERS_KEY = "parameters"
 
-
-def prompt_line(recipe: Recipe) -> str:
-    return f"class {recipe.label}" if recipe.label is not None else "unconditional"
-
-
-def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | None = None,
-                     sample_index: int | None = 0) -> str:
-    """The `parameters` text: a prompt line, then `Steps: N, Sampler: X, ...`.
-
-    sample_index None describes the whole batch (a grid): the first seed and the batch size."""
-    sampler = SAMPLERS[recipe.sampler].display_name if recipe.sampler != NO_SAMPLER else recipe.family or "none"
-    fields = [
-        ("Steps", recipe.steps),
-        ("Sampler", sampler),
-        ("CFG scale", f"{recipe.guidance:g}"),
-        ("Seed", recipe.seed + (sample_index or 0)),
-        ("Size", f"{width}x{height}"),
-    ]
-    if model_hash:
-        fields.append(("Model hash", model_hash))
-    fields.append(("Model", recipe.model))
-    if recipe.eta:
-        fields.append(("Eta", f"{recipe.eta:g}"))
-    if recipe.batch > 1:
-        fields.append(("Batch size", recipe.batch))
-        if sample_index is not None:
-            fields.append(("Batch pos", sample_index))
-    return prompt_line(recipe) + "\n" + ", ".join(f"{key}: {value}" for key, value in fields)
+__all__ = ["PARAMETERS_KEY", "RECIPE_KEY", "a1111_parameters", "image_from_array", "png_info", "prompt_line",
+           "save_png"]
 
 
 def png_info(recipe: Recipe, height: int, width: int, model_hash: str | None = None,

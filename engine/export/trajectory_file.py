@@ -15,6 +15,7 @@ import numpy as np
 from engine.atomic import write_atomically
 from engine.errors import ExportError
 from engine.events import Step, frozen_array
+from engine.kinds import Outcome
 from engine.recipe import Recipe
 from engine.trajectory import Trajectory
 
@@ -38,8 +39,9 @@ def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
         "sigma": np.array([s.sigma for s in steps], dtype=np.float64),
         "elapsed_s": np.array([s.elapsed_s for s in steps], dtype=np.float64),
     }
-    if all(s.noise is not None for s in steps):
-        tensors["noise"] = np.stack([s.noise for s in steps])
+    noise = [s.noise for s in steps if s.noise is not None]
+    if len(noise) == len(steps):
+        tensors["noise"] = np.stack(noise)
     if trajectory.final is not None:
         tensors["final"] = np.ascontiguousarray(trajectory.final)
     metadata = {
@@ -48,6 +50,11 @@ def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
         "duration_s": repr(trajectory.duration_s), "total_steps": str(trajectory.total_steps),
     }
     return write_atomically(Path(path), lambda temporary: save_file(tensors, str(temporary), metadata=metadata))
+
+
+def is_trajectory_name(path: Path) -> bool:
+    """Whether a file is named like a trajectory (any case; a renamed `.safetensors` counts)."""
+    return Path(path).name.lower().endswith(".safetensors")
 
 
 def read_trajectory_metadata(path: Path) -> dict[str, str]:
@@ -87,7 +94,7 @@ def load_trajectory(path: Path) -> Trajectory:
     return Trajectory(
         recipe=Recipe.from_json(metadata["recipe"]), total_steps=int(metadata["total_steps"]),
         model_name=metadata["model_name"], device=metadata["device"], steps=steps,
-        final=frozen_array(final) if final is not None else None, outcome=metadata["outcome"],
+        final=frozen_array(final) if final is not None else None, outcome=Outcome(metadata["outcome"]),
         duration_s=float(metadata["duration_s"]),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from engine.errors import NoisescopeError
+from engine.kinds import ErrorKind
 
 MIGRATIONS: list[tuple[str, ...]] = [
     # 1: the first release: one row per run.
@@ -47,7 +48,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class NewerSchema(NoisescopeError):
-    kind = "history"
+    kind = ErrorKind.HISTORY
 
 
 def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.history.kept_trajectories import is_kept_by_history
 from engine.history.schema import migrate
@@ -85,7 +86,9 @@ class History:
             cursor = connection.execute(
                 "INSERT INTO runs (created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, "
                 "outcome, thumbnail, trajectory_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-            return int(cursor.lastrowid)
+            if cursor.lastrowid is None:  # SQLite always gives an INSERT's row id; this would be a bug there
+                raise RuntimeError(f"{self.path}: SQLite gave no id for the run just added")
+            return cursor.lastrowid
 
     def star(self, run_id: int, starred: bool = True) -> None:
         with self._writing() as connection:
@@ -106,14 +109,16 @@ class History:
         record = self.get_run(run_id)
         with self._writing() as connection:
             connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        if record is not None and is_kept_by_history(self.path, record.trajectory_path):
-            Path(record.trajectory_path).unlink(missing_ok=True)
+        kept = record.trajectory_path if record is not None else None
+        if kept is not None and is_kept_by_history(self.path, kept):
+            Path(kept).unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------
     def list_runs(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
-                  starred: bool | None = None, limit: int | None = None) -> list[RunRecord]:
-        """Runs matching every filter given, newest first."""
-        clauses, values = [], []
+                  starred: bool | None = None, limit: int | None = None, offset: int = 0) -> list[RunRecord]:
+        """Runs matching every filter given, newest first; `offset` skips that many (a page at a time)."""
+        clauses: list[str] = []
+        values: list[str | int] = []
         for column, value in (("model", model), ("sampler", sampler), ("family", family)):
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -123,8 +128,8 @@ class History:
             values.append(int(starred))
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         query = f"SELECT {_COLUMNS} FROM runs{where} ORDER BY created_at DESC, id DESC"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
+        if limit is not None or offset:
+            query += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {int(offset)}"
         return [_record(row) for row in self._connection().execute(query, values)]
 
     def get_run(self, run_id: int) -> RunRecord | None:
@@ -181,7 +186,7 @@ class History:
             connection.execute("COMMIT")
 
 
-def _record(row: tuple, exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:
+def _record(row: tuple[Any, ...], exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:
     (run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome,
      starred, thumbnail, trajectory_path) = row
     return RunRecord(run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s,

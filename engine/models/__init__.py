@@ -1,6 +1,9 @@
-"""Models: discovery (bundled, user folder, paths), safe loading, and the architectures we ship."""
+"""Models: the catalog of what is on disk (torch-free), formats, safe loading, architectures.
 
+Importing this package never imports torch; loading a model (registry.load_model) does.
+"""
+
+from engine.models.catalog import default_model_name, discover_models, find_model
 from engine.models.info import ModelInfo
-from engine.models.registry import default_model_name, discover_models, find_model
 
 __all__ = ["ModelInfo", "default_model_name", "discover_models", "find_model"]

@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from engine.atomic import write_atomically
-from engine.models.bundled import FORMAT
+from engine.models.formats.noisescope import FORMAT
 
 
 def save_bundled(folder: Path, config: dict[str, Any], module: torch.nn.Module, half: bool = True) -> Path:
@@ -22,7 +22,13 @@ def save_bundled(folder: Path, config: dict[str, Any], module: torch.nn.Module, 
         key: (value.half() if half and value.is_floating_point() else value).detach().cpu().contiguous()
         for key, value in module.state_dict().items()
     }
-    write_atomically(folder / config["weights"], lambda path: save_file(state, str(path)))
-    write_atomically(folder / "config.json", lambda path: path.write_text(json.dumps(config, indent=2) + "\n"))
+    def write_weights(path: Path) -> None:
+        save_file(state, str(path))
+
+    def write_config(path: Path) -> None:
+        path.write_text(json.dumps(config, indent=2) + "\n")
+
+    write_atomically(folder / config["weights"], write_weights)
+    write_atomically(folder / "config.json", write_config)
     return folder
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.atomic import write_atomically
 from engine.errors import NoisescopeError
+from engine.models.formats import get_format
 from engine.models.info import ModelInfo
 from engine.paths import user_data_dir
 
@@ -33,15 +34,8 @@ def short_hash(path: Path) -> str:
 
 
 def weights_file(info: ModelInfo) -> Path:
-    """The file whose bytes identify the model."""
-    folder = Path(info.source)
-    if info.format == "diffusers":
-        from engine.models.diffusers_folder import _unet_parts
-
-        return _unet_parts(folder)[1]
-    from engine.models.bundled import read_config, weights_path
-
-    return weights_path(folder, read_config(folder))
+    """The file whose bytes identify the model (its format knows which)."""
+    return get_format(info.format).weights_file(info)
 
 
 def file_hash(path: Path) -> str:
@@ -63,7 +57,7 @@ def file_hash(path: Path) -> str:
 def model_hash(info: ModelInfo) -> str | None:
     """The model's short hash, or None where its weights cannot be read."""
     try:
-        return file_hash(weights_file(info))
+        return get_format(info.format).hash(info)
     except (OSError, NoisescopeError):
         return None
 
@@ -77,7 +71,9 @@ def _read_cache() -> dict[str, str]:
 
 
 def _write_cache(data: dict[str, str]) -> None:
+    def write(temporary: Path) -> None:
+        temporary.write_text(json.dumps(data, indent=1, sort_keys=True))
+
     # A cache that cannot be written only costs a re-hash next time.
     with contextlib.suppress(NoisescopeError):
-        write_atomically(user_data_dir() / CACHE_NAME,
-                         lambda temporary: temporary.write_text(json.dumps(data, indent=1, sort_keys=True)))
+        write_atomically(user_data_dir() / CACHE_NAME, write)

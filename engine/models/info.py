@@ -1,16 +1,21 @@
-"""What a model is, known without loading its weights."""
+"""What a model is, known without loading its weights (torch-free: the window reads it freely)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from engine.kinds import Family
+
+# The pipeline (engine/pipelines/) a family runs on unless its format says otherwise.
+DEFAULT_PIPELINES = {Family.DIFFUSION: "class-conditional-diffusion", Family.VAE: "decoder", Family.GAN: "decoder"}
+
 
 @dataclass(frozen=True)
 class ModelInfo:
     name: str
-    family: str  # diffusion, vae, gan
-    format: str  # "noisescope" (bundled format) or "diffusers" (a save_pretrained folder)
+    family: Family  # a plain word ("diffusion") is accepted and turned into the Family
+    format: str  # a model-format id (engine/models/formats/): "noisescope", "diffusers", ...
     source: str  # the folder it lives in
     origin: str  # bundled, user or path
     height: int
@@ -22,6 +27,15 @@ class ModelInfo:
     latent_dim: int | None = None  # VAE and GAN
     parameters: int | None = None
     description: str = ""
+    pipeline: str = ""  # key of the pipeline table that runs it; "" = the family's default
+    default_guidance: float | None = None  # guidance used when a recipe leaves it unset
+    fixed_size: bool = True  # the model only makes height x width images; a recipe's size is ignored
+
+    def __post_init__(self) -> None:
+        # Frozen, so set through object.__setattr__; normalising here keeps every constructor short.
+        object.__setattr__(self, "family", Family(self.family))
+        if not self.pipeline:
+            object.__setattr__(self, "pipeline", DEFAULT_PIPELINES[self.family])
 
     @property
     def conditioning(self) -> str:
@@ -29,6 +43,7 @@ class ModelInfo:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["family"] = self.family.value
         data["labels"] = list(self.labels) if self.labels else None
         data["conditioning"] = self.conditioning
         return data

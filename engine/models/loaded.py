@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -25,12 +25,21 @@ class DiffusionModel:
         return self.scheduler_config.get("prediction_type", "epsilon")
 
 
+@runtime_checkable
+class ImageDecoder(Protocol):
+    """What a decoder model's module offers (the VAE's and the GAN's architectures both do)."""
+
+    def decode(self, latents: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Latents (and class ids) in, images in [-1, 1] out."""
+        ...
+
+
 @dataclass
 class DecoderModel:
     """VAE decoder or GAN generator: a latent (and a class id) in, an image out."""
 
     info: ModelInfo
-    decoder: nn.Module  # has .decode(latents, labels) -> images in [-1, 1]
+    decoder: ImageDecoder
     latent_dim: int
     device: torch.device
     dtype: torch.dtype

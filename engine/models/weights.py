@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from engine.errors import ModelLoadError, UnsafeModelFile
+from engine.models.safetensors_header import safetensors_parameter_count  # noqa: F401 (re-export)
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
 PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
@@ -24,23 +25,6 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
     if path.suffix in PICKLE_SUFFIXES:
         return _read_pickle(path)
     raise ModelLoadError(f"{path}: unknown weight format {path.suffix!r}; use .safetensors (or .ckpt/.pt/.bin)")
-
-
-def safetensors_parameter_count(path: Path) -> int | None:
-    """Parameter count from the header alone (cheap: no tensor is read)."""
-    from safetensors import safe_open
-
-    try:
-        total = 0
-        with safe_open(str(path), framework="pt") as handle:
-            for key in handle.keys():  # noqa: SIM118 (safe_open is not iterable)
-                count = 1
-                for dim in handle.get_slice(key).get_shape():
-                    count *= dim
-                total += count
-        return total
-    except Exception:
-        return None
 
 
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:

@@ -26,8 +26,8 @@ class EMA:
         weight = 1.0 - self.decay()
         for average, current in zip(self.model.parameters(), model.parameters()):
             average.lerp_(current.detach(), weight)
-        for average, current in zip(self.model.buffers(), model.buffers()):
-            average.copy_(current)  # e.g. BatchNorm running statistics: take the latest
+        for average_buffer, current_buffer in zip(self.model.buffers(), model.buffers()):
+            average_buffer.copy_(current_buffer)  # e.g. BatchNorm running statistics: take the latest
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "updates": self.updates, "max_decay": self.max_decay}

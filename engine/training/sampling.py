@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.conditioning import conditioning_from
 from engine.events import Failed, Finished
 from engine.model_cache import ModelCache
 from engine.recipe import Recipe
@@ -21,9 +22,9 @@ def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None 
     done = 0
     while done < count:
         size = min(batch, count - done)
-        options = {"guidance": guidance} if guidance is not None and label is not None else {}
-        recipe = Recipe(model=str(model), sampler=sampler, steps=steps, seed=seed + done, batch=size, label=label,
-                        device=device, **options)
+        recipe = Recipe(model=str(model), sampler=sampler, steps=steps, seed=seed + done, batch=size,
+                        conditioning=conditioning_from(label), device=device,
+                        guidance=guidance if label is not None else None)  # unlabelled: unguided
         result = None
         for event in run(recipe, cache=cache, previews=False):
             if isinstance(event, (Finished, Failed)):

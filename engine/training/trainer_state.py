@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+    from engine.training.ema import EMA
 
 
 class SingleModelState:
     """Mixed into trainers that have .model, .ema, .optimizer and .step."""
+
+    # Set by the trainer's __init__; declared here so the methods below type-check.
+    model: torch.nn.Module
+    ema: EMA
+    optimizer: torch.optim.Optimizer
+    step: int
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "ema": self.ema.state_dict(),

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
 
 class VAETrainer(SingleModelState):
     family = "vae"
+    model: ConvVAE  # narrower than the mixin's nn.Module: train_step calls encode and decode_logits
 
     def __init__(self, settings: dict[str, Any], data: Digits, generator: torch.Generator, device: torch.device):
         self.settings = {**DEFAULTS, **settings}

@@ -20,7 +20,7 @@ from engine.export.plan import ExportPlan, export_run
 from engine.trajectory import Trajectory
 
 ROOT = Path(__file__).resolve().parents[2]
-EVERYTHING = ExportPlan(grid=True, animations=("gif", "apng", "webp", "mp4"), sheet=True, trajectory=True)
+EVERYTHING = ExportPlan(formats=("png", "grid", "gif", "apng", "webp", "mp4", "sheet", "trajectory"))
 
 
 def synthetic() -> Trajectory:
@@ -76,18 +76,16 @@ def _half_then_full_disk(path) -> None:
 def test_full_disk_leaves_nothing_behind(tmp_path, monkeypatch, kind):
     import safetensors.numpy
 
-    from engine.export import animation
+    from engine.export.formats import mp4
 
     if kind in ("png", "gif"):
         monkeypatch.setattr(Image.Image, "save", lambda self, fp, *args, **kwargs: _half_then_full_disk(fp))
     elif kind == "mp4":
-        monkeypatch.setattr(animation, "_write_mp4", lambda temporary, *rest: _half_then_full_disk(temporary))
+        monkeypatch.setattr(mp4, "write_mp4", lambda temporary, *rest: _half_then_full_disk(temporary))
     else:
         monkeypatch.setattr(safetensors.numpy, "save_file",
                             lambda tensors, filename, metadata=None: _half_then_full_disk(filename))
-    plan = {"png": ExportPlan(), "gif": ExportPlan(samples=False, animations=("gif",)),
-            "mp4": ExportPlan(samples=False, animations=("mp4",)),
-            "trajectory": ExportPlan(samples=False, trajectory=True)}[kind]
+    plan = ExportPlan(formats=(kind,))
     with pytest.raises(ExportError, match="disk holding .* is full"):
         export_run(synthetic(), tmp_path, plan)
     assert os.listdir(tmp_path) == []  # no target, no temporary file
@@ -106,7 +104,7 @@ KILLED_EXPORT = textwrap.dedent("""
         print("written, not yet renamed", flush=True)
         time.sleep(60)
     Image.Image.save = slow_save
-    export_run(synthetic(), {folder!r}, ExportPlan(samples=False, animations=("gif",)))
+    export_run(synthetic(), {folder!r}, ExportPlan(formats=("gif",)))
 """)
 
 
@@ -123,11 +121,11 @@ def test_kill_mid_export_leaves_no_target_and_the_next_export_sweeps_up(tmp_path
     assert len(leftovers) == 1 and leftovers[0].startswith(".") and leftovers[0].endswith(".part")
     stale = folder / leftovers[0]
     # a young temporary file may belong to an export still running elsewhere: kept
-    export_run(synthetic(), folder, ExportPlan(samples=False, animations=("gif",)))
+    export_run(synthetic(), folder, ExportPlan(formats=("gif",)))
     assert stale.exists()
     old = time.time() - plan_module.STALE_AFTER_S - 1
     os.utime(stale, (old, old))
-    written = export_run(synthetic(), folder, ExportPlan(samples=False, animations=("gif",)))
+    written = export_run(synthetic(), folder, ExportPlan(formats=("gif",)))
     assert os.listdir(folder) == [written[0].path.name]
     with Image.open(written[0].path) as image:
         assert image.n_frames == 4

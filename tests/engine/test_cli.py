@@ -37,6 +37,14 @@ def test_samplers_json_names_the_diffusers_scheduler(capsys):
     assert samplers["ddim"]["uses_eta"] and not samplers["euler"]["uses_eta"]
 
 
+def test_samplers_lists_the_schedule_types_each_sampler_takes(capsys):
+    code, out, _ = run_cli(capsys, "samplers", "--json")
+    listing = json.loads(out)
+    samplers = {s["id"]: s for s in listing["samplers"]}
+    assert {s["id"] for s in listing["schedules"]} >= {"default", "karras", "exponential"}
+    assert "karras" in samplers["dpmpp_2m"]["schedules"] and "karras" not in samplers["ddim"]["schedules"]
+
+
 def test_generate_writes_one_png_per_sample_with_its_recipe(capsys, tiny_models, tmp_path):
     code, out, _ = run_cli(capsys, "generate", "--model", str(tiny_models["diffusion"]), "--steps", "3",
                            "--batch", "2", "--seed", "9", "--label", "4", "--guidance", "2", "--out",
@@ -47,7 +55,7 @@ def test_generate_writes_one_png_per_sample_with_its_recipe(capsys, tiny_models,
     second = Image.open(summary["images"][1])
     assert second.size == (8, 8)
     assert "Seed: 10" in second.text["parameters"] and "Steps: 3" in second.text["parameters"]
-    assert json.loads(second.text["noisescope_recipe"])["label"] == "4"
+    assert json.loads(second.text["noisescope_recipe"])["conditioning"] == {"kind": "class", "label": "4"}
 
 
 def test_generate_prints_paths_by_default(capsys, tiny_models, tmp_path):
@@ -64,6 +72,9 @@ def test_generate_prints_paths_by_default(capsys, tiny_models, tmp_path):
     (["--label", "x"], "has no label 'x'; its labels are 0, 1,"),
     (["--eta", "0.3"], "eta only applies to DDIM"),
     (["--device", "cuda:7"], "device cuda"),
+    (["--steps", "ten"], "steps must be a whole number, not 'ten'"),
+    (["--sampler", "ddim", "--schedule", "karras"], "Karras does not apply to DDIM; samplers that take it:"),
+    (["--schedule", "beta"], "unknown schedule type 'beta'"),
 ])
 def test_mistakes_exit_2_with_one_line(capsys, tiny_models, tmp_path, args, message):
     argv = ["generate", "--model", str(tiny_models["diffusion"]), "--steps", "2", "--out", str(tmp_path), *args]
@@ -88,3 +99,21 @@ def test_another_recipe_with_the_same_seed_never_overwrites_a_picture(capsys, ti
     again = run_cli(capsys, *common, "--label", "3")[1].strip()
     assert first != second and first == again
     assert len(list(tmp_path.glob("*.png"))) == 2
+
+
+def test_schedule_flag_is_written_to_the_png_and_shown(capsys, tiny_models, tmp_path):
+    code, out, _ = run_cli(capsys, "generate", "--model", str(tiny_models["diffusion"]), "--steps", "2", "--seed", "3",
+                           "--sampler", "euler", "--schedule", "karras", "--out", str(tmp_path), "--json",
+                           "--device", "cpu", "--no-history")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["recipe"]["schedule"] == "karras"
+    with Image.open(summary["images"][0]) as image:
+        assert "Sampler: Euler, Schedule type: Karras," in image.text["parameters"]
+    code, out, _ = run_cli(capsys, "show", summary["images"][0])
+    lines = out.splitlines()
+    assert code == 0 and "  Schedule type  Karras" in lines
+    labels = [line.split("  ")[1] for line in lines[1:] if line.startswith("  ") and "not restored" not in line]
+    assert labels[:6] == ["Model", "Family", "Conditioning", "Sampler", "Schedule type", "Steps"]  # the table's order
+    code, out, _ = run_cli(capsys, "show", summary["images"][0], "--json")
+    assert json.loads(out)["recipe"]["schedule"] == "karras"

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from engine import Recipe
-from engine.export.grid import default_scale, make_grid, save_grid, upscale
+from engine.export.formats.grid_png import save_grid
+from engine.export.grid import default_scale, make_grid, upscale
 from engine.export.png import save_png
 from engine.models import hashing
 from engine.models.registry import find_model
@@ -91,3 +92,13 @@ def test_diffusers_folder_hash_and_unreadable_model(tiny_models, tmp_path):
     assert hashing.model_hash(info) == hashlib.sha256(weights.read_bytes()).hexdigest()[:10]
     gone = info.__class__(**{**info.__dict__, "source": str(tmp_path / "missing")})
     assert hashing.model_hash(gone) is None
+
+
+def test_training_grids_use_the_one_tiler():
+    from engine.training.grid import tile
+
+    images = np.arange(5 * 3 * 2, dtype=np.uint8).reshape(5, 3, 2)
+    sheet = tile(images, columns=3)
+    assert sheet.shape == (3 + 1 + 3, 2 * 3 + 2)  # two rows of three, one-pixel grey gaps
+    assert np.array_equal(sheet, make_grid(images[..., None], columns=3, padding=1, fill=96)[..., 0])
+    assert np.array_equal(sheet[4:, 3:5], images[4]) and (sheet[3] == 96).all() and (sheet[4:, 6:] == 96).all()

@@ -116,3 +116,16 @@ def test_loading_happens_without_code_execution_paths():
     source = subprocess.run([sys.executable, "-c", "import engine.models.weights as w, inspect; "
                              "print(inspect.getsource(w))"], capture_output=True, text=True, check=True).stdout
     assert "torch.load(" in source and source.count("torch.load(") == source.count("weights_only=True")
+
+
+def test_a_decoder_model_whose_architecture_cannot_decode_is_refused(tiny_models, tmp_path):
+    # A VAE-family config pointing at an architecture without decode() (here the diffusion UNet):
+    # the loader says so instead of failing later with an AttributeError mid-run.
+    folder = tmp_path / "not-a-decoder"
+    shutil.copytree(tiny_models["diffusion"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(family="vae", latent_dim=4, labels=None, name="not-a-decoder")
+    (folder / "config.json").write_text(json.dumps(config))
+    failure = failure_of(Recipe(model=str(folder), sampler="none"))
+    assert failure.kind == "model_load"
+    assert "has no decode()" in failure.message and "UNet2DModel" in failure.message

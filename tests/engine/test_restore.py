@@ -1,11 +1,15 @@
 """Restoring recipes: our PNGs in full, A1111 PNGs field by field with the rest listed."""
 
+import time
+
 import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
 from engine import Recipe
+from engine.conditioning import ClassLabel
 from engine.errors import ExportError, InvalidRecipe
+from engine.export.a1111 import settings_pairs
 from engine.export.png import a1111_parameters, save_png
 from engine.export.restore import parse_a1111, read_recipe
 
@@ -38,15 +42,18 @@ def test_our_png_restores_the_whole_recipe(tmp_path):
 def test_a1111_fields_that_map_and_those_that_do_not():
     restored = parse_a1111(A1111)
     assert restored.source == "a1111"
-    assert restored.fields == {"steps": 28, "sampler": "euler_a", "guidance": 6.5, "seed": 1234567890,
-                               "model": "v1-5-pruned-emaonly", "eta": 0.3}
+    assert restored.fields == {"steps": 28, "sampler": "euler_a", "schedule": "default", "guidance": 6.5,
+                               "seed": 1234567890, "width": 512, "height": 768, "model": "v1-5-pruned-emaonly",
+                               "eta": 0.3}
     assert restored.model_hash == "6ce0161689"
     unmapped = dict(restored.unmapped)
     assert unmapped["Prompt"] == "masterpiece, a lighthouse at dusk, (oil painting:1.2)"
     assert unmapped["Negative prompt"] == "blurry, lowres"
-    assert unmapped["Clip skip"] == "2" and unmapped["Hires upscale"] == "2" and unmapped["Size"] == "512x768"
+    assert unmapped["Clip skip"] == "2" and unmapped["Hires upscale"] == "2"
+    assert unmapped["Schedule type"] == "Karras"  # diffusers' Euler a has no Karras schedule
+    assert any("Euler a takes no Karras" in note for note in restored.notes)
     assert unmapped["Lora hashes"] == "detail: 0123abcd, style: 4567ef01"  # quoted commas stay together
-    assert set(unmapped) == {"Prompt", "Negative prompt", "Schedule type", "Size", "Clip skip",
+    assert set(unmapped) == {"Prompt", "Negative prompt", "Schedule type", "Clip skip",
                              "Denoising strength", "Hires upscale", "Hires upscaler", "Lora hashes", "Version"}
     message = restored.message()
     assert "not restored: Prompt, Negative prompt" in message and "Clip skip" in message
@@ -68,9 +75,47 @@ def test_unknown_sampler_is_listed_not_guessed():
 def test_our_own_a1111_line_round_trips_the_label():
     recipe = Recipe(model="digits-diffusion", sampler="heun", steps=9, seed=40, batch=2, label="3")
     restored = parse_a1111(a1111_parameters(recipe, 28, 28, "0011223344", sample_index=1))
-    assert restored.fields == {"label": "3", "steps": 9, "sampler": "heun", "guidance": 3.0, "seed": 41,
-                               "model": "digits-diffusion"}
-    assert [key for key, _ in restored.unmapped] == ["Size", "Batch size", "Batch pos"]
+    assert restored.fields == {"conditioning": ClassLabel("3"), "steps": 9, "sampler": "heun", "schedule": "default",
+                               "seed": 41, "width": 28, "height": 28, "model": "digits-diffusion", "batch": 2}
+    assert [key for key, _ in restored.unmapped] == ["Batch pos"]
+
+
+def test_schedule_type_is_written_as_a1111_does_and_read_back():
+    recipe = Recipe(model="digits-diffusion", sampler="dpmpp_2m", schedule="karras", steps=9, seed=40,
+                    guidance=4.5, label="3")
+    text = a1111_parameters(recipe, 32, 32)
+    assert "Steps: 9, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 4.5, Seed: 40, Size: 32x32" in text
+    assert parse_a1111(text).recipe(Recipe(device="cpu")) == recipe.replace(device="cpu", width=32, height=32)
+    assert "Schedule type" not in a1111_parameters(recipe.replace(schedule="default"), 32, 32)
+    assert Recipe.from_json(recipe.to_json()).schedule == "karras"
+
+
+def test_older_a1111_sampler_names_carry_the_schedule():
+    restored = parse_a1111("Steps: 20, Sampler: DPM++ 2M Karras, Seed: 1")
+    assert (restored.fields["sampler"], restored.fields["schedule"]) == ("dpmpp_2m", "karras")
+    assert parse_a1111("Steps: 20, Sampler: Euler, Schedule type: Exponential").fields["schedule"] == "exponential"
+    unknown = parse_a1111("Steps: 20, Sampler: Euler, Schedule type: Align Your Steps")
+    assert ("Schedule type", "Align Your Steps") in unknown.unmapped and unknown.fields["schedule"] == "default"
+
+
+@pytest.mark.parametrize("tail", [
+    "a" * 1_000_000,  # no colon: the old expression retried its key at every character
+    'x: "' + "a" * 1_000_000,  # an unclosed quote
+    'x: "' + "\\a" * 500_000 + '"',  # escapes all the way
+    "a: 1, " * 170_000,  # many pairs
+    ", " * 500_000,
+])
+def test_a_huge_parameters_chunk_parses_in_linear_time(tail):
+    # issue 12: `_PAIR` took minutes on 1 MB (quadratic backtracking); the scanner is linear.
+    began = time.perf_counter()
+    restored = parse_a1111("class 3\nSteps: 7, " + tail)
+    assert time.perf_counter() - began < 1.0
+    assert restored.fields["steps"] == 7
+
+
+def test_quoted_values_keep_their_commas_and_escaped_quotes():
+    pairs = settings_pairs('Steps: 1, A: "x\\" y, z", B: 2, C: "open')
+    assert pairs == [("Steps", "1"), ("A", 'x" y, z'), ("B", "2"), ("C", "open")]
 
 
 def test_png_from_another_tool(tmp_path):

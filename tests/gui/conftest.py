@@ -75,7 +75,9 @@ def make_studio(qtbot, event_loop_qt, settings):
         qtbot.addWidget(studio.window)
         studio.window.show()
         studio.start()
-        qtbot.waitUntil(lambda: bool(studio.view_model.models), timeout=30_000)
+        qtbot.waitUntil(lambda: bool(studio.view_model.form.models), timeout=30_000)
+        status = studio.view_model.status  # the first model loaded: no load in flight when a test closes early
+        qtbot.waitUntil(lambda: status.loaded_model is not None or status.error is not None, timeout=30_000)
         made.append(studio)
         return studio
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from gui.view_model import IDLE
+from gui.run_state import RunState
 
 
 def run_finished(vm) -> bool:
-    return vm.run_state == IDLE and vm.trajectory is not None and vm.trajectory.outcome != "running"
+    return vm.status.state == RunState.IDLE and vm.view.trajectory is not None and vm.view.trajectory.outcome != "running"
 
 
 def generate(qtbot, studio, timeout: int = 15_000, **fields):
     vm = studio.view_model
     for name, value in fields.items():
-        vm.set_field(name, value)
+        vm.form.set_field(name, value)
     studio.window.controls.generate.click()
     qtbot.waitUntil(lambda: run_finished(vm), timeout=timeout)
-    return vm.trajectory
+    return vm.view.trajectory
 
 
 class EventLog:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gui.view_model import FRAME_INTERVAL_MS, IDLE, ViewModel
+from gui.run_state import RunState
+from gui.view_model import FRAME_INTERVAL_MS, ViewModel
 
 
 def _events(total: int):
@@ -24,22 +25,22 @@ def test_burst_of_steps_keeps_every_step_and_coalesces_repaints(qtbot, studio):
 
     vm: ViewModel = studio.view_model
     repaints, progress = [], []
-    vm.displayChanged.connect(lambda: repaints.append(vm.current_step))
-    vm.progressChanged.connect(lambda: progress.append(vm.progress.step))
+    vm.view.displayChanged.connect(lambda: repaints.append(vm.playhead.step))
+    vm.status.progressChanged.connect(lambda: progress.append(vm.status.progress.step))
     events = list(_events(500))
     vm.begin_run(events[0].recipe)
     started = time.perf_counter()
     for event in events[:-1]:  # one GUI-thread turn, as a drain of a full queue would be
         vm.on_event(event)
     burst_ms = (time.perf_counter() - started) * 1000
-    assert len(vm.trajectory) == 500  # every step recorded
+    assert len(vm.view.trajectory) == 500  # every step recorded
     assert len(repaints) <= 2 + burst_ms / FRAME_INTERVAL_MS  # not one per step
     qtbot.waitUntil(lambda: bool(repaints) and repaints[-1] == 499, timeout=1_000)  # the newest is shown
     vm.on_event(events[-1])
     vm.end_run()
-    assert vm.run_state == IDLE and vm.trajectory.outcome == "finished"
+    assert vm.status.state == RunState.IDLE and vm.view.trajectory.outcome == "finished"
     assert progress[-1] == 500
-    assert [s.index for s in vm.trajectory.steps] == list(range(500))
+    assert [s.index for s in vm.view.trajectory.steps] == list(range(500))
 
 
 def test_real_run_through_the_adapter_keeps_every_step(qtbot, studio):
@@ -47,7 +48,7 @@ def test_real_run_through_the_adapter_keeps_every_step(qtbot, studio):
 
     vm = studio.view_model
     repaints = []
-    vm.displayChanged.connect(lambda: repaints.append(vm.current_step))
+    vm.view.displayChanged.connect(lambda: repaints.append(vm.playhead.step))
     trajectory = generate(qtbot, studio, model="tiny-diffusion", sampler="ddpm", steps=60, batch=1)
     assert trajectory.outcome == "finished"
     assert [s.index for s in trajectory.steps] == list(range(60))
@@ -63,12 +64,12 @@ def test_a_person_who_grabs_the_timeline_is_not_dragged_along(qtbot, studio):
         vm.on_event(event)
     qtbot.waitUntil(lambda: studio.window.timeline.slider.maximum() == 9, timeout=1_000)
     studio.window.timeline.slider.setValue(3)  # the person grabs it
-    assert not vm.following and vm.current_step == 3
+    assert not vm.playhead.following and vm.playhead.step == 3
     for event in events[11:30]:
         vm.on_event(event)
     qtbot.waitUntil(lambda: studio.window.timeline.slider.maximum() == 28, timeout=1_000)
-    assert vm.current_step == 3 and studio.window.timeline.slider.value() == 3
+    assert vm.playhead.step == 3 and studio.window.timeline.slider.value() == 3
     studio.window.timeline.live.click()  # follow again
-    assert vm.following and vm.current_step == 28
+    assert vm.playhead.following and vm.playhead.step == 28
     vm.on_event(events[-1])
     vm.end_run()

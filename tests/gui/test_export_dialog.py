@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from engine import Recipe
 from engine.events import Cancelled, Finished, Started, Step
 from engine.export.animation import AnimationOptions
+from engine.export.formats import registry
 from engine.export.plan import ExportPlan, export_run
 from engine.trajectory import Trajectory
 from gui.export_dialog import ExportDialog
@@ -40,14 +41,14 @@ def make(qtbot, exported, trajectory=None, **kwargs) -> ExportDialog:
 
 def test_defaults_for_a_finished_batch(qtbot, exported, tmp_path):
     dialog = make(qtbot, exported, folder=tmp_path)
-    assert dialog.plan() == ExportPlan(samples=True, grid=True)
+    assert dialog.plan() == ExportPlan(formats=("png", "grid"))
     assert dialog.export_button.isEnabled() and dialog.folder.text() == str(tmp_path)
 
 
 def test_every_choice_reaches_the_plan(qtbot, exported, tmp_path):
     dialog = make(qtbot, exported, folder=tmp_path)
     dialog.sample_choice.setCurrentIndex(2)  # sample 2
-    dialog.grid.setChecked(False)
+    dialog.formats["grid"].setChecked(False)
     dialog.formats["gif"].setChecked(True)
     dialog.formats["mp4"].setChecked(True)
     dialog.view.setCurrentIndex(dialog.view.findData("both"))
@@ -55,13 +56,14 @@ def test_every_choice_reaches_the_plan(qtbot, exported, tmp_path):
     dialog.frame_ms.setValue(80)
     dialog.hold_ms.setValue(0)
     dialog.scale.setValue(4)
-    dialog.sheet.setChecked(True)
+    dialog.formats["sheet"].setChecked(True)
     dialog.sheet_every.setValue(2)
-    dialog.trajectory_file.setChecked(True)
+    dialog.formats["trajectory"].setChecked(True)
+    dialog.formats["zip"].setChecked(True)
     assert dialog.plan() == ExportPlan(
-        samples=True, sample=1, grid=False, animations=("gif", "mp4"),
+        formats=("png", "gif", "mp4", "sheet", "zip", "trajectory"), sample=1,
         animation=AnimationOptions(view="both", frame_ms=80, hold_ms=0, scale=4, sample=2),
-        sheet=True, sheet_every=2, sheet_sample=2, trajectory=True)
+        sheet_every=2, sheet_sample=2)
 
 
 def test_opened_not_exec_then_export_hands_back_the_plan(qtbot, exported, tmp_path):
@@ -73,7 +75,7 @@ def test_opened_not_exec_then_export_hands_back_the_plan(qtbot, exported, tmp_pa
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     ((plan, folder),) = exported
-    assert folder == tmp_path and plan.sample == 0 and plan.animations == ("webp",)
+    assert folder == tmp_path and plan.sample == 0 and plan.formats == ("png", "grid", "webp")
     written = export_run(trajectory, folder, plan)
     assert sorted(f.kind for f in written) == ["grid", "png", "webp"]
     assert all(f.path.is_file() for f in written)
@@ -81,7 +83,8 @@ def test_opened_not_exec_then_export_hands_back_the_plan(qtbot, exported, tmp_pa
 
 def test_a_cancelled_run_offers_no_final_images(qtbot, exported, tmp_path):
     dialog = make(qtbot, exported, synthetic(finished=False), folder=tmp_path)
-    assert not dialog.samples.isEnabled() and not dialog.samples.isChecked() and not dialog.grid.isChecked()
+    for final_only in ("png", "grid"):
+        assert not dialog.formats[final_only].isEnabled() and not dialog.formats[final_only].isChecked()
     assert not dialog.export_button.isEnabled()  # nothing chosen yet
     dialog.formats["gif"].setChecked(True)
     assert dialog.export_button.isEnabled()
@@ -104,3 +107,23 @@ def test_choose_folder_uses_a_non_blocking_dialog(qtbot, exported, tmp_path):
     dialog.folder_dialog.fileSelected.emit(str(tmp_path / "elsewhere"))
     dialog.folder_dialog.reject()
     assert dialog.folder.text() == str(tmp_path / "elsewhere")
+
+
+def test_the_dialog_offers_every_registered_format(qtbot, exported):
+    dialog = make(qtbot, exported)
+    assert list(dialog.formats) == [f.id for f in registry.formats()]
+    assert [box.text() for box in dialog.formats.values()] == [f.label for f in registry.formats()]
+    assert all(box.window() is dialog for box in dialog.formats.values())  # laid out in the dialog
+    assert "zip" in dialog.formats  # the format added as one module
+
+
+def test_the_zip_of_steps_from_the_dialog(qtbot, exported, tmp_path):
+    trajectory = synthetic(finished=False)  # a cancelled run still has its steps
+    dialog = make(qtbot, exported, trajectory, folder=tmp_path)
+    dialog.open()
+    dialog.formats["zip"].setChecked(True)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    ((plan, folder),) = exported
+    assert plan.formats == ("zip",)
+    (written,) = export_run(trajectory, folder, plan)
+    assert written.kind == "zip" and written.path.name.endswith("-steps-grid.zip")

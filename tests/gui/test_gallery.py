@@ -15,9 +15,11 @@ from engine.export.png import save_png
 from engine.export.trajectory_file import save_trajectory
 from engine.history import History
 from engine.trajectory import Trajectory
+from gui.disk_worker import DiskWorker
 from gui.gallery_model import RUN_ID_ROLE, GalleryModel
 from gui.gallery_panel import GalleryPanel, load_run
 from gui.recipe_drop import install_recipe_drop, recipe_from_file
+from gui.tasks import TaskKeeper
 
 
 def synthetic(model="digits", sampler="ddim", family="diffusion", seed=0) -> Trajectory:
@@ -47,21 +49,46 @@ def calls():
 
 
 @pytest.fixture
-def panel(qtbot, history, calls):
-    widget = GalleryPanel(history, on_open_run=calls["open"].append, on_rerun=calls["rerun"].append,
+def disk(history):
+    worker = DiskWorker("test-disk")
+    yield worker
+    worker.close()  # before the history closes
+
+
+@pytest.fixture
+def tasks(event_loop_qt):
+    errors: list[BaseException] = []
+    keeper = TaskKeeper(errors.append)
+    keeper.errors = errors
+    yield keeper
+    keeper.cancel_all()
+    assert not errors
+
+
+@pytest.fixture
+def panel(qtbot, history, calls, disk, tasks):
+    widget = GalleryPanel(history, disk, tasks, on_open_run=calls["open"].append, on_rerun=calls["rerun"].append,
                           on_copy_recipe=calls["copy"].append)
     qtbot.addWidget(widget)
     widget.show()
+    settled(qtbot, widget.model, 3)
     return widget
+
+
+def settled(qtbot, model, rows: int | None = None) -> None:
+    """Wait until the rows read on the disk thread have arrived (and, given, that many)."""
+    qtbot.waitUntil(lambda: not model.loading and (rows is None or model.rowCount() == rows), timeout=5_000)
 
 
 def models_shown(panel) -> list[str]:
     return [panel.model.run_at(row).model for row in range(panel.model.rowCount())]
 
 
-def test_model_rows_newest_first_with_thumbnails(qtbot, history):
-    model = GalleryModel(history)
-    assert model.rowCount() == 3
+def test_model_rows_newest_first_with_thumbnails(qtbot, history, disk, tasks):
+    model = GalleryModel(history, disk, tasks)
+    assert model.rowCount() == 0  # nothing read on the GUI thread
+    model.refresh()
+    settled(qtbot, model, 3)
     first = model.index(0)
     assert model.data(first, RUN_ID_ROLE) == 3
     assert model.data(first).startswith("faces\nDDIM · 2 steps · seed 3")
@@ -73,27 +100,33 @@ def test_model_rows_newest_first_with_thumbnails(qtbot, history):
 def test_filters(qtbot, panel):
     assert models_shown(panel) == ["faces", "digits", "digits"]
     panel.model_filter.setCurrentText("digits")
+    settled(qtbot, panel.model, 2)
     assert models_shown(panel) == ["digits", "digits"]
     panel.sampler_filter.setCurrentText("euler")
-    assert [panel.model.run_at(0).sampler] == ["euler"] and panel.model.rowCount() == 1
+    settled(qtbot, panel.model, 1)
+    assert [panel.model.run_at(0).sampler] == ["euler"]
     panel.model_filter.setCurrentIndex(0)
     panel.sampler_filter.setCurrentIndex(0)
     panel.family_filter.setCurrentText("diffusion")
-    assert panel.model.rowCount() == 3
+    settled(qtbot, panel.model, 3)
     panel.starred_only.setChecked(True)
-    assert panel.model.rowCount() == 0
+    settled(qtbot, panel.model, 0)
 
 
 def test_star_open_rerun_copy(qtbot, panel, history, calls):
     assert not panel.star_button.isEnabled()
     panel.select_run(2)
     assert panel.selected_run().id == 2 and panel.star_button.isEnabled()
-    qtbot.mouseClick(panel.star_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.changed, timeout=5_000):
+        qtbot.mouseClick(panel.star_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, panel.model)
     assert history.get_run(2).starred and panel.selected_run().id == 2 and panel.star_button.text() == "Unstar"
     assert panel.model.data(panel.model.index(panel.model.row_of(2))).startswith("★ digits")
     panel.starred_only.setChecked(True)
-    assert [panel.model.run_at(0).id] == [2] and panel.model.rowCount() == 1
+    settled(qtbot, panel.model, 1)
+    assert [panel.model.run_at(0).id] == [2]
     panel.starred_only.setChecked(False)
+    settled(qtbot, panel.model, 3)
     panel.select_run(2)
     qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.rerun_button, Qt.MouseButton.LeftButton)
@@ -111,8 +144,10 @@ def test_delete_asks_then_forgets_only_the_row(qtbot, panel, history, tmp_path):
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert panel.confirm is not None and panel.confirm.isVisible() and panel.confirm.isModal()
     assert history.get_run(1) is not None  # nothing happens before the answer
-    panel.confirm.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: history.get_run(1) is None)
+    with qtbot.waitSignal(panel.changed, timeout=5_000):
+        panel.confirm.button(QMessageBox.StandardButton.Yes).click()
+    settled(qtbot, panel.model, 2)
+    assert history.get_run(1) is None
     assert [panel.model.run_at(r).id for r in range(panel.model.rowCount())] == [3, 2]
     assert kept.exists()
 
@@ -120,8 +155,51 @@ def test_delete_asks_then_forgets_only_the_row(qtbot, panel, history, tmp_path):
 def test_refresh_picks_up_new_runs_and_models(qtbot, panel, history):
     history.add_run(synthetic("letters", "heun", seed=9), created_at=10.0)
     panel.refresh()
+    settled(qtbot, panel.model, 4)
     assert models_shown(panel)[0] == "letters"
     assert panel.model_filter.findText("letters") > 0
+
+
+def test_rows_are_read_a_page_at_a_time_and_more_on_scroll(qtbot, history, disk, tasks, calls):
+    for seed in range(20):
+        history.add_run(synthetic("many", "ddim", seed=10 + seed), created_at=100.0 + seed)
+    widget = GalleryPanel(history, disk, tasks, page_size=8)
+    qtbot.addWidget(widget)
+    widget.resize(330, 300)
+    widget.show()
+    settled(qtbot, widget.model, 8)  # one page, not all 23 rows with their thumbnails
+    assert widget.model.canFetchMore()
+    widget.view.scrollToBottom()  # the view asks for more near the end
+    settled(qtbot, widget.model, 16)
+    widget.model.fetchMore()
+    settled(qtbot, widget.model, 23)
+    assert not widget.model.canFetchMore()
+    assert [run.created_at for run in map(widget.model.run_at, range(23))] == sorted(
+        (run.created_at for run in history.list_runs()), reverse=True)
+    history.add_run(synthetic("late", "ddim", seed=99), created_at=500.0)
+    widget.refresh()  # reads as many rows as were shown, so the list keeps its place
+    qtbot.waitUntil(lambda: not widget.model.loading and widget.model.run_at(0).model == "late", timeout=5_000)
+    assert widget.model.rowCount() >= 23
+
+
+def test_star_delete_and_reads_happen_off_the_gui_thread(qtbot, panel, history, monkeypatch):
+    import threading
+
+    threads = {}
+    for name in ("star", "delete", "list_runs", "distinct"):
+        original = getattr(history, name)
+        monkeypatch.setattr(history, name, lambda *a, _n=name, _o=original, **k: (
+            threads.setdefault(_n, threading.current_thread()), _o(*a, **k))[1])
+    panel.select_run(2)
+    with qtbot.waitSignal(panel.changed, timeout=5_000):
+        panel.toggle_star()
+    panel.select_run(3)
+    panel.delete_selected()
+    with qtbot.waitSignal(panel.changed, timeout=5_000):
+        panel.confirm.button(QMessageBox.StandardButton.Yes).click()
+    settled(qtbot, panel.model, 2)
+    assert set(threads) == {"star", "delete", "list_runs", "distinct"}
+    assert all(thread is not threading.main_thread() for thread in threads.values())
 
 
 def test_load_run_reopens_a_kept_trajectory(history, tmp_path):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from gui.view_model import CANCELLING, IDLE, RUNNING
+from gui.run_state import RunState
 from tests.gui.helpers import generate, run_finished
 
 pytestmark = pytest.mark.filterwarnings("ignore:Function.*Q(DragEnter|Drop)Event:DeprecationWarning")
@@ -88,15 +88,15 @@ def test_history_writes_happen_off_the_gui_thread(qtbot, studio, monkeypatch):
 def test_cancelled_run_is_recorded_as_cancelled(qtbot, studio):
     vm, gallery = studio.view_model, gallery_of(qtbot, studio)
     for name, value in (("model", "tiny-diffusion"), ("sampler", "ddpm"), ("steps", 1000)):
-        vm.set_field(name, value)
+        vm.form.set_field(name, value)
     with qtbot.waitSignal(studio.history.recorded, timeout=15_000):
         studio.window.controls.generate.click()
-        qtbot.waitUntil(lambda: vm.step_count() >= 2, timeout=15_000)
-        assert vm.run_state == RUNNING
+        qtbot.waitUntil(lambda: len(vm.view) >= 2, timeout=15_000)
+        assert vm.status.state == RunState.RUNNING
         studio.window.controls.cancel.click()
-        assert vm.run_state in (CANCELLING, IDLE)
+        assert vm.status.state in (RunState.CANCELLING, RunState.IDLE)
     (run,) = runs_shown(gallery)
-    assert run.outcome == "cancelled" and vm.trajectory.outcome == "cancelled"
+    assert run.outcome == "cancelled" and vm.view.trajectory.outcome == "cancelled"
 
 
 def test_export_writes_pngs_with_the_recipe_and_records_them(qtbot, studio, tmp_path):
@@ -105,7 +105,7 @@ def test_export_writes_pngs_with_the_recipe_and_records_them(qtbot, studio, tmp_
 
     trajectory, run_id = generate_recorded(qtbot, studio, model="tiny-diffusion", steps=3, batch=2, sampler="ddim")
     dialog = open_export_dialog(qtbot, studio, tmp_path / "out")
-    assert studio.window.isEnabled() and studio.view_model.run_state == IDLE
+    assert studio.window.isEnabled() and studio.view_model.status.state == RunState.IDLE
     with qtbot.waitSignal(studio.exports.exported, timeout=10_000) as done:
         dialog.export_button.click()
     written = done.args[0]
@@ -116,21 +116,21 @@ def test_export_writes_pngs_with_the_recipe_and_records_them(qtbot, studio, tmp_
     exports = studio.history.history.get_run(run_id).exports
     assert sorted(kind for kind, _ in exports) == sorted(f.kind for f in written)
     assert "Exported" in studio.window.statusBar().currentMessage()
-    assert studio.view_model.error is None
+    assert studio.view_model.status.error is None
 
 
 def test_rerun_from_the_gallery_sets_the_recipe_and_generates(qtbot, studio):
     vm = studio.view_model
     first, run_id = generate_recorded(qtbot, studio, model="tiny-diffusion", steps=4, batch=1, sampler="euler",
                                       seed=1234, seed_locked=True)
-    vm.restore_fields({"model": "tiny-gan", "seed": 5, "seed_locked": False, "batch": 3})
+    vm.form.restore_fields({"model": "tiny-gan", "seed": 5, "seed_locked": False, "batch": 3})
     gallery = studio.history.gallery
     gallery.select_run(run_id)
     with qtbot.waitSignal(studio.history.recorded, timeout=15_000):
         gallery.rerun_button.click()
-        assert vm.fields.model == "tiny-diffusion" and vm.fields.seed == 1234 and vm.fields.seed_locked
-        qtbot.waitUntil(lambda: run_finished(vm) and vm.trajectory is not first, timeout=15_000)
-    assert vm.trajectory.recipe == first.recipe and vm.trajectory.outcome == "finished"
+        assert vm.form.fields.model == "tiny-diffusion" and vm.form.fields.seed == 1234 and vm.form.fields.seed_locked
+        qtbot.waitUntil(lambda: run_finished(vm) and vm.view.trajectory is not first, timeout=15_000)
+    assert vm.view.trajectory.recipe == first.recipe and vm.view.trajectory.outcome == "finished"
     assert gallery.model.rowCount() == 2
 
 
@@ -146,11 +146,11 @@ def test_open_a_run_with_a_kept_trajectory_shows_its_steps(qtbot, studio, tmp_pa
     assert gallery.model.run_at(gallery.model.row_of(run_id)).trajectory_path
     gallery.select_run(run_id)
     gallery.open_button.click()
-    qtbot.waitUntil(lambda: vm.trajectory is not None and vm.trajectory.recipe == first.recipe, timeout=10_000)
-    assert vm.step_count() == 5 and vm.current_step == 4 and timeline.slider.maximum() == 4
-    assert vm.fields.model == "tiny-diffusion" and vm.fields.steps == 5
+    qtbot.waitUntil(lambda: vm.view.trajectory is not None and vm.view.trajectory.recipe == first.recipe, timeout=10_000)
+    assert len(vm.view) == 5 and vm.playhead.step == 4 and timeline.slider.maximum() == 4
+    assert vm.form.fields.model == "tiny-diffusion" and vm.form.fields.steps == 5
     timeline.slider.setValue(1)
-    assert vm.current_step == 1 and np.array_equal(vm.frame("x0"), first.steps[1].x0)
+    assert vm.playhead.step == 1 and np.array_equal(vm.view.frame("x0"), first.steps[1].x0)
     assert timeline.info.text().startswith("Step 2 / 5")
     assert studio.window.progress.status.text() == "Done: 5 steps"
     assert f"Run {run_id}: 5 steps" in studio.window.statusBar().currentMessage()
@@ -163,10 +163,10 @@ def test_every_run_reopens_for_scrubbing_without_an_export(qtbot, studio):
     gallery = studio.history.gallery
     gallery.select_run(run_id)
     gallery.open_button.click()
-    qtbot.waitUntil(lambda: vm.trajectory is not None and vm.trajectory.recipe == first.recipe, timeout=10_000)
-    assert vm.step_count() == 4
+    qtbot.waitUntil(lambda: vm.view.trajectory is not None and vm.view.trajectory.recipe == first.recipe, timeout=10_000)
+    assert len(vm.view) == 4
     studio.window.timeline.slider.setValue(2)
-    assert np.array_equal(vm.frame("noise"), first.steps[2].noise)
+    assert np.array_equal(vm.view.frame("noise"), first.steps[2].noise)
 
 
 def test_dropping_our_png_restores_its_recipe(qtbot, studio, tmp_path):
@@ -178,22 +178,22 @@ def test_dropping_our_png_restores_its_recipe(qtbot, studio, tmp_path):
     recipe = Recipe(model="tiny-uncond", sampler="euler", steps=7, seed=77, batch=2)
     path = save_png(np.zeros((8, 8, 1), np.uint8), tmp_path / "ours.png", recipe)
     drop_file(studio.window, path)
-    assert (vm.fields.model, vm.fields.sampler, vm.fields.steps, vm.fields.seed) == ("tiny-uncond", "euler", 7, 77)
-    assert vm.fields.seed_locked and vm.fields.batch == 2
-    assert "ours.png" in studio.window.statusBar().currentMessage() and vm.error is None
+    assert (vm.form.fields.model, vm.form.fields.sampler, vm.form.fields.steps, vm.form.fields.seed) == ("tiny-uncond", "euler", 7, 77)
+    assert vm.form.fields.seed_locked and vm.form.fields.batch == 2
+    assert "ours.png" in studio.window.statusBar().currentMessage() and vm.status.error is None
 
 
 def test_dropping_an_a1111_png_lists_what_was_not_restored(qtbot, studio, tmp_path):
     vm = studio.view_model
     gallery_of(qtbot, studio)
-    vm.set_field("model", "tiny-diffusion")
+    vm.form.set_field("model", "tiny-diffusion")
     info = PngImagePlugin.PngInfo()
     info.add_text("parameters", "a cat\nNegative prompt: dog\nSteps: 12, Sampler: Euler, CFG scale: 5, Seed: 99, "
                                 "Model: sd15, Clip skip: 2")
     Image.new("RGB", (4, 4)).save(tmp_path / "a1111.png", pnginfo=info)
     drop_file(studio.window, tmp_path / "a1111.png")
-    assert (vm.fields.steps, vm.fields.seed, vm.fields.sampler) == (12, 99, "euler")
-    assert vm.fields.model == "tiny-diffusion"  # sd15 is not installed: kept
+    assert (vm.form.fields.steps, vm.form.fields.seed, vm.form.fields.sampler) == (12, 99, "euler")
+    assert vm.form.fields.model == "tiny-diffusion"  # sd15 is not installed: kept
     message = studio.window.statusBar().currentMessage()
     assert "Not restored" in message and "Clip skip" in message and "sd15" in message
 
@@ -207,8 +207,8 @@ def test_dropping_a_trajectory_file_shows_it_for_scrubbing(qtbot, studio, tmp_pa
     path = save_trajectory(first, tmp_path / "run.trajectory.safetensors")
     generate(qtbot, studio, model="tiny-gan")
     drop_file(studio.window, path)
-    qtbot.waitUntil(lambda: vm.step_count() == 4 and vm.trajectory.recipe == first.recipe, timeout=10_000)
-    assert studio.window.timeline.slider.maximum() == 3 and vm.fields.model == "tiny-diffusion"
+    qtbot.waitUntil(lambda: len(vm.view) == 4 and vm.view.trajectory.recipe == first.recipe, timeout=10_000)
+    assert studio.window.timeline.slider.maximum() == 3 and vm.form.fields.model == "tiny-diffusion"
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
@@ -221,14 +221,14 @@ def test_export_onto_a_full_or_read_only_disk_shows_in_the_banner(qtbot, studio,
         patch.setattr(Image.Image, "save", fail)  # PIL writing inside the atomic write
         dialog = open_export_dialog(qtbot, studio, tmp_path / "out")
         dialog.export_button.click()
-        qtbot.waitUntil(lambda: studio.view_model.error is not None, timeout=10_000)
-    kind, message = studio.view_model.error
+        qtbot.waitUntil(lambda: studio.view_model.status.error is not None, timeout=10_000)
+    kind, message = studio.view_model.status.error
     assert kind == "export" and ("full" if code == errno.ENOSPC else "read-only") in message
     banner = studio.window.banner
     assert banner.isVisible() and "export failed" in banner.title.text().lower()
     assert not any((tmp_path / "out").iterdir())  # no partial file left behind
     generate_recorded(qtbot, studio)  # the window goes on: the next run works and is recorded
-    assert studio.view_model.error is None and studio.exports.action.isEnabled()
+    assert studio.view_model.status.error is None and studio.exports.action.isEnabled()
 
 
 def test_closing_mid_run_keeps_the_run_as_cancelled(qtbot, make_studio, tmp_path):
@@ -238,9 +238,9 @@ def test_closing_mid_run_keeps_the_run_as_cancelled(qtbot, make_studio, tmp_path
     vm = studio.view_model
     gallery_of(qtbot, studio)
     for name, value in (("model", "tiny-diffusion"), ("sampler", "ddpm"), ("steps", 1000)):
-        vm.set_field(name, value)
+        vm.form.set_field(name, value)
     studio.window.controls.generate.click()
-    qtbot.waitUntil(lambda: vm.step_count() >= 2, timeout=15_000)
+    qtbot.waitUntil(lambda: len(vm.view) >= 2, timeout=15_000)
     studio.window.close()  # the history is written before the window is gone
     with History(tmp_path / "data" / "history.sqlite3") as history:
         (run,) = history.list_runs()

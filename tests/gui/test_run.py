@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QPoint, Qt
 
-from gui.view_model import CANCELLING, IDLE, RUNNING
+from gui.run_state import RunState
 from tests.gui.helpers import EventLog, generate, run_finished
 
 
@@ -17,10 +17,10 @@ def test_generate_frames_arrive_in_order_and_run_finishes(qtbot, studio):
     vm.runEnded.connect(ended.append)
     trajectory = generate(qtbot, studio, model="tiny-diffusion", steps=6, batch=4, sampler="ddim")
     assert ended == [trajectory] and trajectory.final.shape == (4, 8, 8, 1)
-    assert trajectory.outcome == "finished", vm.error
+    assert trajectory.outcome == "finished", vm.status.error
     assert log.kinds == ["Started"] + ["Step"] * 6 + ["Finished"]
     assert [s.index for s in trajectory.steps] == list(range(6))
-    assert vm.current_step == 5  # followed the newest step
+    assert vm.playhead.step == 5  # followed the newest step
     canvas = window.viewer.canvases["x_t"]
     assert canvas.image is not None and canvas.layout_info.count == 4
     assert (canvas.image.width(), canvas.image.height()) == (8 * 2 + 2, 8 * 2 + 2)  # a 2x2 grid
@@ -34,27 +34,27 @@ def test_generate_frames_arrive_in_order_and_run_finishes(qtbot, studio):
 def test_unlocked_seed_changes_each_generate_locked_keeps_it(qtbot, studio):
     vm = studio.view_model
     generate(qtbot, studio, model="tiny-vae", seed_locked=False)
-    first = vm.trajectory.recipe.seed
+    first = vm.view.trajectory.recipe.seed
     generate(qtbot, studio)
-    assert vm.trajectory.recipe.seed != first
+    assert vm.view.trajectory.recipe.seed != first
     generate(qtbot, studio, seed_locked=True, seed=1234)
     generate(qtbot, studio)
-    assert vm.trajectory.recipe.seed == 1234
+    assert vm.view.trajectory.recipe.seed == 1234
 
 
 def test_cancel_mid_run(qtbot, studio):
     vm = studio.view_model
-    vm.set_field("model", "tiny-diffusion")
-    vm.set_field("sampler", "ddpm")
-    vm.set_field("steps", 1000)
+    vm.form.set_field("model", "tiny-diffusion")
+    vm.form.set_field("sampler", "ddpm")
+    vm.form.set_field("steps", 1000)
     studio.window.controls.generate.click()
-    qtbot.waitUntil(lambda: vm.step_count() >= 2, timeout=15_000)
-    assert vm.run_state == RUNNING and studio.window.controls.cancel.isEnabled()
+    qtbot.waitUntil(lambda: len(vm.view) >= 2, timeout=15_000)
+    assert vm.status.state == RunState.RUNNING and studio.window.controls.cancel.isEnabled()
     studio.window.controls.cancel.click()
-    assert vm.run_state in (CANCELLING, IDLE)
+    assert vm.status.state in (RunState.CANCELLING, RunState.IDLE)
     qtbot.waitUntil(lambda: run_finished(vm), timeout=5_000)
-    assert vm.trajectory.outcome == "cancelled"
-    assert 2 <= vm.step_count() < 1000
+    assert vm.view.trajectory.outcome == "cancelled"
+    assert 2 <= len(vm.view) < 1000
     assert studio.window.progress.status.text().startswith("Cancelled after")
     # the window is ready for the next run
     assert generate(qtbot, studio, steps=3).outcome == "finished"
@@ -65,21 +65,21 @@ def test_scrub_after_run(qtbot, studio):
     generate(qtbot, studio, model="tiny-diffusion", steps=8, sampler="euler", batch=1)
     assert timeline.slider.maximum() == 7 and timeline.slider.isEnabled()
     timeline.slider.setValue(2)
-    assert vm.current_step == 2
+    assert vm.playhead.step == 2
     assert timeline.info.text().startswith("Step 3 / 8")
     shown = studio.window.viewer.canvases["x0"].image
-    expected = vm.trajectory.steps[2].x0[0]
+    expected = vm.view.trajectory.steps[2].x0[0]
     assert shown.pixelColor(3, 4).red() == expected[4, 3, 0]
     timeline.step_by(-1)
-    assert vm.current_step == 1 and timeline.slider.value() == 1
+    assert vm.playhead.step == 1 and timeline.slider.value() == 1
     timeline.step_by(-5)
-    assert vm.current_step == 0  # clamped
+    assert vm.playhead.step == 0  # clamped
     timeline.step_by(1)
-    assert vm.current_step == 1
+    assert vm.playhead.step == 1
     # play runs to the end and stops there
     timeline.toggle_play()
     qtbot.waitUntil(lambda: not timeline.play.isChecked(), timeout=5_000)
-    assert vm.current_step == 7
+    assert vm.playhead.step == 7
 
 
 def test_focus_a_sample_and_back_to_the_grid(qtbot, studio):
@@ -89,18 +89,18 @@ def test_focus_a_sample_and_back_to_the_grid(qtbot, studio):
     rect = canvas.image_rect()
     # the bottom-right sample of the 2x2 grid
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.right()) - 3, int(rect.bottom()) - 3))
-    assert vm.focus == 3
+    assert vm.view.focus == 3
     assert canvas.image.width() == 8 and canvas.layout_info.count == 1
     assert all(c.image.width() == 8 for v, c in viewer.canvases.items() if c.image is not None)
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().center())
-    assert vm.focus is None and canvas.layout_info.count == 4
+    assert vm.view.focus is None and canvas.layout_info.count == 4
 
 
 def test_vae_and_gan_have_one_step_and_no_noise_view(qtbot, studio):
     vm, window = studio.view_model, studio.window
     for model in ("tiny-vae", "tiny-gan"):
         trajectory = generate(qtbot, studio, model=model, batch=2)
-        assert trajectory.outcome == "finished", vm.error
+        assert trajectory.outcome == "finished", vm.status.error
         assert len(trajectory) == 1 and trajectory.recipe.steps == 1
         viewer = window.viewer
         assert viewer.canvases["x0"].image is not None and viewer.titles["x0"].text() == "Decoded sample"
@@ -112,11 +112,11 @@ def test_vae_and_gan_have_one_step_and_no_noise_view(qtbot, studio):
 def test_quit_mid_run_stops_the_worker_promptly(qtbot, make_studio):
     studio = make_studio()
     vm = studio.view_model
-    vm.set_field("model", "tiny-diffusion")
-    vm.set_field("sampler", "ddpm")
-    vm.set_field("steps", 1000)
+    vm.form.set_field("model", "tiny-diffusion")
+    vm.form.set_field("sampler", "ddpm")
+    vm.form.set_field("steps", 1000)
     studio.window.controls.generate.click()
-    qtbot.waitUntil(lambda: vm.step_count() >= 1, timeout=15_000)
+    qtbot.waitUntil(lambda: len(vm.view) >= 1, timeout=15_000)
     started = time.perf_counter()
     studio.window.close()
     assert time.perf_counter() - started < 2.0
@@ -126,35 +126,35 @@ def test_quit_mid_run_stops_the_worker_promptly(qtbot, make_studio):
 
 def test_generate_while_running_restarts_with_the_new_recipe(qtbot, studio):
     vm = studio.view_model
-    vm.set_field("model", "tiny-diffusion")
-    vm.set_field("sampler", "ddpm")
-    vm.set_field("steps", 1000)
+    vm.form.set_field("model", "tiny-diffusion")
+    vm.form.set_field("sampler", "ddpm")
+    vm.form.set_field("steps", 1000)
     studio.window.controls.generate.click()
-    qtbot.waitUntil(lambda: vm.step_count() >= 1, timeout=15_000)
-    vm.set_field("steps", 4)
+    qtbot.waitUntil(lambda: len(vm.view) >= 1, timeout=15_000)
+    vm.form.set_field("steps", 4)
     studio.window.controls.generate.click()
-    qtbot.waitUntil(lambda: run_finished(vm) and vm.trajectory.recipe.steps == 4, timeout=10_000)
-    assert vm.trajectory.outcome == "finished" and len(vm.trajectory) == 4
-    assert vm.run_state == IDLE
+    qtbot.waitUntil(lambda: run_finished(vm) and vm.view.trajectory.recipe.steps == 4, timeout=10_000)
+    assert vm.view.trajectory.outcome == "finished" and len(vm.view.trajectory) == 4
+    assert vm.status.state == RunState.IDLE
 
 
 def test_keyboard_generate_cancel_and_step(qtbot, studio):
     vm, window = studio.view_model, studio.window
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2_000)
-    vm.restore_fields({"model": "tiny-diffusion", "sampler": "ddpm", "steps": 1000})
+    vm.form.restore_fields({"model": "tiny-diffusion", "sampler": "ddpm", "steps": 1000})
     window.viewer.setFocus()
     qtbot.keyClick(window.viewer, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: vm.step_count() >= 2, timeout=15_000)
+    qtbot.waitUntil(lambda: len(vm.view) >= 2, timeout=15_000)
     qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: run_finished(vm), timeout=5_000)
-    assert vm.trajectory.outcome == "cancelled"
-    last = vm.step_count() - 1
-    assert vm.current_step == last
+    assert vm.view.trajectory.outcome == "cancelled"
+    last = len(vm.view) - 1
+    assert vm.playhead.step == last
     qtbot.keyClick(window.viewer, Qt.Key.Key_Left)
-    assert vm.current_step == last - 1
+    assert vm.playhead.step == last - 1
     qtbot.keyClick(window.viewer, Qt.Key.Key_Right)
-    assert vm.current_step == last
+    assert vm.playhead.step == last
     qtbot.keyClick(window.viewer, Qt.Key.Key_Space)
     assert window.timeline.play.isChecked()
     qtbot.keyClick(window.viewer, Qt.Key.Key_Space)
@@ -173,25 +173,25 @@ def test_an_exception_in_an_event_handler_is_shown_and_the_run_still_ends(qtbot,
     vm.on_event = flaky
     trajectory = generate(qtbot, studio, model="tiny-diffusion", steps=4)
     assert trajectory.outcome == "finished"
-    assert vm.error is not None and "handler bug" in vm.error[1]
+    assert vm.status.error is not None and "handler bug" in vm.status.error[1]
 
 
 def test_window_is_usable_before_the_engine_is_ready(qtbot, event_loop_qt, settings):
     from gui.app import build_studio
-    from gui.view_model import STARTING
+    from gui.run_state import RunState
 
     studio = build_studio(settings)
     qtbot.addWidget(studio.window)
     studio.window.show()
     vm, window = studio.view_model, studio.window
-    assert vm.run_state == STARTING
+    assert vm.status.state == RunState.STARTING
     assert window.progress.status.text() == "Starting the engine…"
     assert window.progress.bar.maximum() == 0  # busy indicator
     assert not window.controls.generate.isEnabled()
     window.controls.generate.click()  # nothing to do yet, and no crash
     studio.start()
-    qtbot.waitUntil(lambda: vm.loaded_model is not None, timeout=30_000)
-    assert vm.run_state == IDLE and window.controls.generate.isEnabled()
+    qtbot.waitUntil(lambda: vm.status.loaded_model is not None, timeout=30_000)
+    assert vm.status.state == RunState.IDLE and window.controls.generate.isEnabled()
     assert window.model_status.text().endswith("ready on cpu")
     assert studio.close()
 
@@ -215,7 +215,7 @@ def test_zoom_and_pan_are_shared_and_integer(qtbot, studio):
     qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=start + QPoint(30, 10))
     moved = canvas.image_rect()
     assert (moved.x() - before.x(), moved.y() - before.y()) == (30, 10)
-    assert studio.view_model.focus is None  # a drag is not a click
+    assert studio.view_model.view.focus is None  # a drag is not a click
     qtbot.mouseDClick(canvas, Qt.MouseButton.LeftButton, pos=start)
     assert viewer.transform.zoom is None and viewer.zoom_label.text() == "fit"
 
@@ -240,8 +240,8 @@ def test_torch_work_happens_on_the_engine_thread_only(qtbot, studio, monkeypatch
 
     monkeypatch.setattr(run_module, "run", spy_run)
     monkeypatch.setattr(engine.model_cache.ModelCache, "get", spy_get)
-    studio.view_model.set_field("model", "tiny-gan")  # a preload
-    qtbot.waitUntil(lambda: studio.view_model.loaded_model == "tiny-gan", timeout=10_000)
+    studio.view_model.form.set_field("model", "tiny-gan")  # a preload
+    qtbot.waitUntil(lambda: studio.view_model.status.loaded_model == "tiny-gan", timeout=10_000)
     generate(qtbot, studio)
     assert ("load", "noisescope-engine") in threads and ("run", "noisescope-engine") in threads
     assert {name for _, name in threads} == {"noisescope-engine"}

@@ -1,0 +1,54 @@
+"""Recording a run that ended: the one path the CLI (`generate`) and the window share.
+
+A finished or cancelled run goes in with its model hash, the files exported from it, and where
+its steps are: the trajectory file exported with it when there is one, else a copy the history
+keeps (kept_trajectories.py), so every run in the gallery reopens for scrubbing. Failed runs are
+not recorded. Files exported later from a recorded run are added with record_exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine.export.plan import ExportedFile
+from engine.history.kept_trajectories import keep_trajectory
+from engine.history.store import History
+from engine.trajectory import Trajectory
+
+RECORDED_OUTCOMES = ("finished", "cancelled")
+TRAJECTORY_KIND = "trajectory"  # ExportedFile.kind of engine/export/formats/trajectory.py
+
+
+def is_recorded(trajectory: Trajectory) -> bool:
+    """Whether a run that ended belongs in the history (finished or cancelled, with a recipe)."""
+    return trajectory.recipe is not None and trajectory.outcome in RECORDED_OUTCOMES
+
+
+def record_run(history: History, trajectory: Trajectory, model_hash: str | None = None,
+               exported: Iterable[ExportedFile] = ()) -> int:
+    """Add the run and its exported files; returns its id. ValueError for a run that is not
+    recorded (is_recorded); sqlite3.Error, OSError or ExportError when the history cannot be written."""
+    if not is_recorded(trajectory):
+        raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
+    exported = list(exported)
+    steps_at = _trajectory_file(exported) or keep_trajectory(history.path, trajectory)
+    run_id = history.add_run(trajectory, model_hash, steps_at)
+    for file in exported:
+        history.record_export(run_id, file.path, file.kind)
+    return run_id
+
+
+def record_exports(history: History, run_id: int, exported: Iterable[ExportedFile]) -> None:
+    """Note files exported later from a recorded run; an exported trajectory file becomes where
+    the run's steps are read from."""
+    exported = list(exported)
+    for file in exported:
+        history.record_export(run_id, file.path, file.kind)
+    trajectory_file = _trajectory_file(exported)
+    if trajectory_file is not None:
+        history.set_trajectory_path(run_id, trajectory_file)
+
+
+def _trajectory_file(exported: list[ExportedFile]) -> Path | None:
+    return next((file.path for file in exported if file.kind == TRAJECTORY_KIND), None)

@@ -1,0 +1,98 @@
+"""Diffusers pipeline folders, as `DDPMPipeline.save_pretrained` writes them:
+model_index.json, unet/ (config.json + weights), scheduler/ (scheduler_config.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ModelLoadError
+from engine.kinds import Family
+from engine.models.formats import register_format, weights_hash
+from engine.models.info import ModelInfo
+from engine.models.safetensors_header import safetensors_parameter_count
+
+INDEX_NAME = "model_index.json"
+WEIGHT_NAMES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
+
+
+def is_diffusers_folder(folder: Path) -> bool:
+    return (folder / INDEX_NAME).is_file()
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path}: missing (a diffusers folder needs unet/ and scheduler/ configs)") from None
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ModelLoadError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return data
+
+
+def unet_parts(folder: Path) -> tuple[dict[str, Any], Path]:
+    """The UNet's config and weight file; ModelLoadError for anything but a UNet2DModel pipeline."""
+    index = read_json(folder / INDEX_NAME)
+    unet_entry = index.get("unet")
+    if not (isinstance(unet_entry, list) and len(unet_entry) == 2 and unet_entry[1] == "UNet2DModel"):
+        raise ModelLoadError(
+            f"{folder}: only unconditional or class-conditional UNet2DModel pipelines are supported "
+            f"(model_index.json says unet is {unet_entry!r})"
+        )
+    config = read_json(folder / "unet" / "config.json")
+    for name in WEIGHT_NAMES:
+        if (folder / "unet" / name).is_file():
+            return config, folder / "unet" / name
+    raise ModelLoadError(f"{folder / 'unet'}: no weights ({' or '.join(WEIGHT_NAMES)})")
+
+
+def diffusers_info(folder: Path, origin: str) -> ModelInfo:
+    config, weights = unet_parts(folder)
+    sample_size = config.get("sample_size", 32)
+    height, width = (sample_size, sample_size) if isinstance(sample_size, int) else tuple(sample_size)
+    classes = config.get("num_class_embeds")
+    return ModelInfo(
+        name=folder.name,
+        family=Family.DIFFUSION,
+        format=DiffusersFormat.id,
+        source=str(folder),
+        origin=origin,
+        height=int(height),
+        width=int(width),
+        channels=int(config.get("in_channels", 3)),
+        labels=tuple(str(i) for i in range(classes)) if classes else None,
+        requires_label=bool(classes),
+        parameters=safetensors_parameter_count(weights) if weights.suffix == ".safetensors" else None,
+        description="diffusers pipeline folder",
+        pipeline="class-conditional-diffusion",
+    )
+
+
+class DiffusersFormat:
+    id = "diffusers"
+    label = f"a diffusers {INDEX_NAME}"
+
+    def detect(self, folder: Path) -> bool:
+        return is_diffusers_folder(folder)
+
+    def describe(self, folder: Path, origin: str) -> ModelInfo:
+        return diffusers_info(folder, origin)
+
+    def weights_file(self, info: ModelInfo) -> Path:
+        return unet_parts(Path(info.source))[1]
+
+    def load(self, info: ModelInfo, device, dtype):
+        from engine.models.diffusers_folder import load_diffusers
+
+        return load_diffusers(info, device, dtype)
+
+    def hash(self, info: ModelInfo) -> str:
+        return weights_hash(self, info)
+
+
+register_format(DiffusersFormat())

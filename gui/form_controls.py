@@ -1,0 +1,176 @@
+"""One control per recipe field, made from its row in the field table (engine/recipe_fields.py):
+a combo for a choice, the model or the class; a spin box for a number in its range (an optional
+number reads "model default" below its minimum); a text box with a dice and a lock for the seed.
+
+Each control shows a value (`show`, without reporting it back) and reports the person's edits
+through `edited(value)`. The panel lays them out; the form state decides what applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, INT, MODEL, RecipeField
+from engine.samplers.schedules import SCHEDULES
+from gui.recipe_form import Capabilities, RecipeForm, form_name, limits
+
+NO_LABEL = "none"
+INT32_MAX = 2**31 - 1  # a QSpinBox's limit; larger ranges (the seed) get a text box
+
+Item = tuple[str, Any, str]  # text, value, tooltip
+
+
+def describe_model(info) -> str:
+    colour = "grayscale" if info.channels == 1 else "colour"
+    parts = [str(info.family), f"{info.width}×{info.height}", colour]
+    if info.labels:
+        parts.append(f"{len(info.labels)} classes" + (" · CFG" if info.supports_guidance else ""))
+    if info.parameters:
+        parts.append(f"{info.parameters / 1e6:.1f}M\u00a0params" if info.parameters >= 1e5
+                     else f"{info.parameters:,}\u00a0params")
+    return " · ".join(parts)
+
+
+class FieldControl:
+    def __init__(self, row: RecipeField, input_widget: QWidget, widget: QWidget | None = None):
+        self.row, self.name = row, form_name(row)
+        self.input = input_widget  # what the person edits
+        self.widget = widget or input_widget  # what the form row holds
+        self.input.setToolTip(row.help)
+        self.edited: Callable[[Any], None] = lambda value: None
+        self._showing = False
+
+    def show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        self._showing = True
+        try:
+            self._show(value, form, caps)
+        finally:
+            self._showing = False
+
+    def _report(self, value: Any) -> None:
+        if not self._showing:
+            self.edited(value)
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        raise NotImplementedError
+
+
+class ChoiceControl(FieldControl):
+    """Model, sampler, schedule type, class, or any choice row: the items fit the model and sampler."""
+
+    def __init__(self, row: RecipeField):
+        super().__init__(row, QComboBox())
+        self.combo: QComboBox = self.input
+        self._items: list[Item] = []
+        self.combo.currentIndexChanged.connect(lambda _: self._report(self.combo.currentData()))
+
+    def items(self, form: RecipeForm, caps: Capabilities) -> list[Item]:
+        if self.row.kind == MODEL:
+            return [(m.name, m.name, m.description or describe_model(m)) for m in form.models]
+        if self.row.kind == CONDITIONING:
+            return [(NO_LABEL, None, "no class: the model draws any")] * caps.label_optional + [(x, x, "") for x in caps.labels]
+        if self.row.name == "sampler":
+            return [(s.display_name, s.id, s.description) for s in form.samplers]
+        if self.row.name == "schedule":
+            return [(SCHEDULES[s].display_name, s, SCHEDULES[s].description) for s in caps.schedules]
+        return [(self.row.choice_label(c), c, "") for c in self.row.choices]
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        items = self.items(form, caps)
+        if items != self._items:
+            self._items = items
+            self.combo.clear()
+            for text, data, tip in items:
+                self.combo.addItem(text, data)
+                self.combo.setItemData(self.combo.count() - 1, tip or None, Qt.ItemDataRole.ToolTipRole)
+        index = self.combo.findData(value)
+        self.combo.setCurrentIndex(index if index >= 0 else (0 if self.row.kind == CONDITIONING else -1))
+
+
+class NumberControl(FieldControl):
+    """A spin box over the row's range; an optional row's unset value sits one step below it."""
+
+    def __init__(self, row: RecipeField):
+        low, high = limits(row)
+        self.step = row.step or (1 if row.kind == INT else 0.1)
+        self.unset = low - self.step if row.optional else None
+        spin = QSpinBox() if row.kind == INT else QDoubleSpinBox(decimals=2)
+        spin.setRange(self.unset if row.optional else low, high)
+        spin.setSingleStep(self.step)
+        if row.optional:
+            spin.setSpecialValueText(row.unset_text)
+        super().__init__(row, spin)
+        self.spin = spin
+        spin.valueChanged.connect(self._changed)
+
+    def _changed(self, value: float) -> None:
+        if self.row.optional and value <= self.unset:
+            self._report(None)
+        else:
+            self._report(value if self.row.kind == INT else round(value, 2))
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        if self.row.optional and self.name == "guidance" and caps.default_guidance is not None:
+            self.spin.setSpecialValueText(f"{self.row.unset_text} ({caps.default_guidance:g})")
+        self.spin.setValue(self.unset if value is None else value)
+
+
+class SeedControl(FieldControl):
+    """A whole number too large for a spin box: typed, or drawn (⚄), or locked for the next Generate."""
+
+    def __init__(self, row: RecipeField, form: RecipeForm):
+        line = QLineEdit()
+        line.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,19}")))
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.dice = QToolButton(text="⚄", toolTip="A new random seed")
+        self.lock = QToolButton(text="Lock", checkable=True,
+                                toolTip="Locked: keep this seed. Unlocked: a new seed every Generate")
+        layout.addWidget(line, 1)
+        layout.addWidget(self.dice)
+        layout.addWidget(self.lock)
+        super().__init__(row, line, holder)
+        self.line, self.form = line, form
+        line.editingFinished.connect(self._typed)
+        self.dice.clicked.connect(form.new_seed)
+        self.lock.toggled.connect(lambda on: self._showing or form.set_field("seed_locked", on))
+
+    def _typed(self) -> None:
+        text = self.line.text()
+        if text:
+            self._report(min(int(text), int(self.row.maximum)))
+        else:
+            self.show(self.form.fields.seed, self.form, self.form.capabilities())
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        if self.line.text() != str(value):
+            self.line.setText(str(value))
+        locked = form.fields.seed_locked
+        self.lock.setChecked(locked)
+        self.lock.setText("Locked" if locked else "Lock")
+
+
+def make_control(row: RecipeField, form: RecipeForm) -> FieldControl:
+    """The control for a row, by its kind (TEXT rows get one with text models)."""
+    if row.kind in (CHOICE, MODEL, CONDITIONING):
+        return ChoiceControl(row)
+    if row.kind == INT and limits(row)[1] > INT32_MAX:
+        return SeedControl(row, form)
+    if row.kind in (INT, FLOAT):
+        return NumberControl(row)
+    raise ValueError(f"the window has no control for a {row.kind} field ({row.name})")

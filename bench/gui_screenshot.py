@@ -2,14 +2,16 @@
 
     DISPLAY=:99 .venv/bin/python -m bench.gui_screenshot --out /tmp/shots [--model digits-diffusion]
 
-Grabs the window with QWidget.grab() (what is painted, not a mock-up). Settings go to a temp
-file, so a person's own settings are untouched.
+Grabs the window with QWidget.grab() (what is painted, not a mock-up). Settings and the history go
+to a temp folder, so a person's own settings and gallery are untouched. After the run it opens an
+earlier run from the gallery (5-gallery.png) and shows Help > About (6-about.png).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -39,10 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="3")
     parser.add_argument("--mid", type=int, default=8, help="grab mid-run after this many steps")
     parser.add_argument("--scrub", type=int, default=None, help="after the run, show this step")
-    parser.add_argument("--size", default="1360x860")
+    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--seed", type=int, default=3141592653, help="a long seed: is it all visible?")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
+    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
+    os.environ.setdefault("NOISESCOPE_DATA_DIR", scratch.name)  # a fresh history: the gallery shows these runs
     import qasync
 
     app = QApplication(["noisescope"])
@@ -52,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     from gui.style import apply_theme
 
     apply_theme(app)
-    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
     studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
     vm, window = studio.view_model, studio.window
     width, height = (int(v) for v in args.size.split("x"))
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     info = vm.form.model_info(model)
     label = args.label if info and info.labels and args.label in info.labels else None
     vm.form.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
-                            "seed": 7, "seed_locked": True, "label": label})
+                            "seed": args.seed, "seed_locked": True, "label": label})
     wait(lambda: vm.status.loaded_model == model or vm.status.error is not None)
     window.grab().save(str(args.out / "1-ready.png"))
     window.controls.generate.click()
@@ -80,7 +84,27 @@ def main(argv: list[str] | None = None) -> int:
         vm.playhead.set_step(args.scrub)
         app.processEvents()
         window.grab().save(str(args.out / "4-scrubbed.png"))
-    print(f"outcome: {vm.view.trajectory.outcome if vm.view.trajectory else None}; error: {vm.status.error}")
+    outcome = vm.view.trajectory.outcome if vm.view.trajectory else None
+    history = studio.history
+    wait(lambda: history.gallery is not None and history.gallery.model.rowCount() >= 1, timeout=30)
+    if history.gallery is not None:
+        vm.form.set_field("steps", max(args.steps, 200))  # a second run, cancelled part-way
+        window.controls.generate.click()
+        wait(lambda: len(vm.view) >= 5 or not vm.status.busy)
+        window.controls.cancel.click()
+        wait(lambda: not vm.status.busy and history.gallery.model.rowCount() >= 2, timeout=60)
+        first = history.gallery.model.run_at(history.gallery.model.rowCount() - 1)
+        history.gallery.select_run(first.id)
+        history.gallery.open_selected()
+        wait(lambda: "history" in window.run_caption.text(), timeout=30)
+        app.processEvents()
+        window.grab().save(str(args.out / "5-gallery.png"))
+    window.show_about()
+    wait(lambda: window.about.isVisible(), timeout=10)
+    app.processEvents()
+    window.about.grab().save(str(args.out / "6-about.png"))
+    window.about.close()
+    print(f"outcome: {outcome}; error: {vm.status.error}")
     studio.close()
     scratch.cleanup()
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,10 +32,29 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise ExportError(_explain(exc, target)) from None
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        wrapped = _os_error_in(exc)
+        if wrapped is not None:  # a library's own error around an OSError (safetensors: SafetensorError)
+            raise ExportError(_explain(wrapped, target)) from None
         raise
     return target
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError a library reported as text: Rust-based ones (safetensors) say "... (os error 28)"."""
+    if not isinstance(exc, Exception):
+        return None  # KeyboardInterrupt and the like pass through untouched
+    found = re.search(r"\(os error (\d+)\)", str(exc))
+    if found is None:
+        return None
+    number = int(found.group(1))
+    return OSError(number, os.strerror(number))
+
+
+def explain_os_error(exc: OSError, target: Path) -> str:
+    """A message naming the file or folder and what to do, for an OSError met writing `target`."""
+    return _explain(exc, target)
 
 
 def _explain(exc: OSError, target: Path) -> str:
@@ -43,6 +63,11 @@ def _explain(exc: OSError, target: Path) -> str:
         return f"cannot write {target.name}: the disk holding {folder} is full; free some space or choose another folder"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write to {folder}: it is read-only or not yours; choose another folder"
+    if exc.errno == errno.EFBIG:
+        return (f"cannot write {target.name}: the file grew past the largest file this system or account allows "
+                f"(a file-size limit, `ulimit -f`, or the disk's format); export fewer steps or choose another disk")
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"cannot write into {folder}: the path is too long for this system; choose a shorter folder"
     return f"cannot write {target}: {exc.strerror or exc}"
 
 

@@ -47,6 +47,9 @@ class Step:
     x0: np.ndarray  # the model's prediction of the clean image
     noise: np.ndarray | None  # the model's prediction of the noise (None for VAE and GAN)
     elapsed_s: float
+    # Latent models: the step's x0 latents, (B, 4, h, w) float16, read-only, kept so the step can be
+    # decoded at full quality later (engine.latent_previews.decode_step). None for pixel models.
+    latents: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,8 @@ def _check_conditioning(conditioning: Conditioning, info: ModelInfo) -> None:
             raise InvalidRecipe(f"model {info.name} takes no text prompt; "
                                 + (f"pick a class label ({', '.join(info.labels)})" if info.labels else
                                    "leave the prompt empty"))
+    elif getattr(info, "takes_text", False):
+        raise InvalidRecipe(f"model {info.name} draws from a text prompt; write one (--prompt \"...\" on the CLI)")
     elif info.requires_label and info.labels:
         raise InvalidRecipe(f"model {info.name} needs a class label; its labels are {', '.join(info.labels)}")
 

@@ -60,6 +60,9 @@ class RecipeField:
     choices: tuple[str, ...] = ()  # CHOICE: the ids allowed (choice_label gives each one's name)
     cli_flag: str | None = None  # `noisescope generate` flag; None: none
     cli_help: str | None = None  # when the flag's help differs from `help`
+    # More flags for parts of one field: (flag, the Recipe(...) keyword it fills, help). The conditioning's
+    # --prompt and --negative-prompt fill Recipe(prompt=..., negative_prompt=...).
+    cli_parts: tuple[tuple[str, str, str], ...] = ()
     a1111_key: str | None = None  # key in the A1111 `parameters` text; None: not written
     a1111_aliases: tuple[str, ...] = ()  # other keys read as this field
     a1111_always: bool = False  # written even at its default (A1111 always writes Steps, Seed ...)
@@ -206,8 +209,12 @@ FIELDS: tuple[RecipeField, ...] = (
     RecipeField("family", "Family", "diffusion, vae or gan; filled in from the model", CHOICE, optional=True,
                 choices=tuple(f.value for f in Family), unset_text="from the model",
                 applies=lambda info, recipe: False),
-    RecipeField("conditioning", "Conditioning", "what to draw: a class label, for class-conditional models", CONDITIONING,
+    RecipeField("conditioning", "Conditioning", "what to draw: a class label (class-conditional models) or a text "
+                "prompt (text-to-image models)", CONDITIONING,
                 cli_flag="--label", cli_help="class label by name, for class-conditional models",
+                cli_parts=(("--prompt", "prompt", "what to draw, for text-to-image models; prompts over the text "
+                            "encoder's 77 tokens are truncated (a warning says so)"),
+                           ("--negative-prompt", "negative_prompt", "what not to draw, with --prompt")),
                 applies=lambda info, recipe: bool(info.labels)),
     RecipeField("sampler", "Sampler", "how the noise is removed step by step (see `noisescope samplers`)", CHOICE,
                 choices=tuple(SAMPLERS), cli_flag="--sampler",
@@ -220,9 +227,10 @@ FIELDS: tuple[RecipeField, ...] = (
                     recipe is None or len(SAMPLERS.get(recipe.sampler, SAMPLERS["ddpm"]).schedules) > 1)),
     RecipeField("steps", "Steps", "how many denoising steps", INT, minimum=1, maximum=MAX_STEPS,
                 cli_flag="--steps", a1111_key="Steps", a1111_always=True, applies=_diffusion),
-    RecipeField("guidance", "Guidance", "classifier-free guidance scale, with a class label; unset: the model's "
-                "default", FLOAT, optional=True, minimum=0.0, maximum=MAX_GUIDANCE, step=0.5, cli_flag="--guidance",
-                cli_help="classifier-free guidance scale, with --label (default: the model's own)",
+    RecipeField("guidance", "Guidance", "classifier-free guidance scale, with a class label or a prompt; unset: "
+                "the model's default", FLOAT, optional=True, minimum=0.0, maximum=MAX_GUIDANCE, step=0.5,
+                cli_flag="--guidance", cli_help="classifier-free guidance scale, with --label or --prompt (default: "
+                "the model's own: 7.5 for Stable Diffusion)",
                 a1111_key="CFG scale", applies=lambda info, recipe: info.supports_guidance),
     RecipeField("seed", "Seed", "seed of the first sample; each next sample takes the next seed", INT, minimum=0,
                 maximum=MAX_SEED, cli_flag="--seed", cli_help="seed of the first sample (default: a random one, "
@@ -233,10 +241,12 @@ FIELDS: tuple[RecipeField, ...] = (
                 cli_flag="--eta", a1111_key="Eta", a1111_aliases=("Eta DDIM",),
                 applies=lambda info, recipe: _diffusion(info, recipe) and (
                     recipe is None or recipe.sampler in SAMPLERS and SAMPLERS[recipe.sampler].uses_eta)),
-    RecipeField("width", "Width", "image width in pixels, for models that take a size (default: the model's own)",
+    RecipeField("width", "Width", "image width in pixels, a multiple of 8, for models that take a size (default: "
+                "the model's own)",
                 INT, optional=True, minimum=8, maximum=MAX_SIZE, step=8, cli_flag="--width", unset_text="model size",
                 applies=lambda info, recipe: not info.fixed_size),
-    RecipeField("height", "Height", "image height in pixels, for models that take a size (default: the model's own)",
+    RecipeField("height", "Height", "image height in pixels, a multiple of 8, for models that take a size "
+                "(default: the model's own)",
                 INT, optional=True, minimum=8, maximum=MAX_SIZE, step=8, cli_flag="--height", unset_text="model size",
                 applies=lambda info, recipe: not info.fixed_size),
     RecipeField("device", "Device", "auto, cpu, cuda, cuda:N or mps", CHOICE, choices=DEVICES, cli_flag="--device"),

@@ -5,7 +5,8 @@ a kind and a message saying what to do; a bug becomes Failed("internal", ...) wi
 traceback logged.
 
 The steps: find the model in the catalog, check the recipe against it, pick its pipeline from
-the table (engine/pipelines/, by ModelInfo.pipeline), load it through the cache, let the pipeline run.
+the table (engine/pipelines/, by ModelInfo.pipeline), check its memory estimate against what is
+free (engine/memory.py), load it through the cache, let the pipeline run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.device import pick_dtype, resolve_device
 from engine.errors import NoisescopeError, OutOfMemory
 from engine.events import Event, Failed
 from engine.kinds import ErrorKind
+from engine.memory import available_bytes, too_large
 from engine.model_cache import ModelCache
 from engine.models.catalog import find_model
 from engine.pipelines import get_pipeline
@@ -38,6 +40,10 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         resolved = recipe.check_against_model(info)
         pipeline = get_pipeline(info.pipeline, info.name)  # before loading: an unknown kind fails at once
         device = resolve_device(recipe.device)
+        refusal = too_large(resolved, info, free_bytes(device))  # before anything is allocated
+        if refusal is not None:
+            yield Failed(resolved, OutOfMemory.kind, refusal)
+            return
         model = (cache or _shared_cache).get(info, device, pick_dtype(device))
         yield from pipeline.run(model, resolved, cancel, previews=previews)  # Started first
     except NoisescopeError as exc:
@@ -48,6 +54,13 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         else:
             log.exception("run failed")
             yield Failed(resolved, ErrorKind.INTERNAL, f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+def free_bytes(device: torch.device) -> int | None:
+    """Memory the run may still take on its device (None: unknown, then nothing is refused)."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0] + torch.cuda.memory_reserved(device)  # ours is reusable
+    return available_bytes() if device.type == "cpu" else None
 
 
 def _out_of_memory(recipe: Recipe) -> Failed:

@@ -1,7 +1,8 @@
 """Trajectory: every step of a run, kept compactly for scrubbing, comparing and exporting.
 
 It holds the uint8 previews the events already carry (no copies), so recording costs only the
-list append; the GUI, exports and history all read the same object.
+list append; the GUI, exports and history all read the same object. Latent models' steps also
+carry their x0 latents (fp16, 32 KB a sample per step at 512x512), to decode any step later.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from engine.events import Cancelled, Event, Finished, Started, Step
 from engine.kinds import Outcome
+from engine.memory import DEFAULT_PREVIEW_BUDGET, format_bytes
 from engine.recipe import Recipe
 
 VIEWS = ("x_t", "x0", "noise")
@@ -27,22 +29,43 @@ class Trajectory:
     final: np.ndarray | None = None  # (B, H, W, C) uint8 once finished
     outcome: Outcome = Outcome.RUNNING
     duration_s: float = 0.0
+    # Bytes of step previews kept (engine/memory.py); past it only every keep_every-th step stays (and the
+    # latest), and `notices` says so. The final images and the lifecycle are never dropped. None: keep all.
+    preview_budget: int | None = DEFAULT_PREVIEW_BUDGET
+    keep_every: int = 1
+    notices: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)  # a file or a caller may hand the plain word
+        self._kept_bytes = sum(_step_bytes(s) for s in self.steps)
 
     def record(self, event: Event) -> None:
         if isinstance(event, Started):
             self.recipe, self.total_steps = event.recipe, event.total_steps
             self.model_name, self.device = event.model_name, event.device
         elif isinstance(event, Step):
-            self.steps.append(event)
+            self._keep(event)
         elif isinstance(event, Finished):
             self.final, self.outcome, self.duration_s = event.images, Outcome.FINISHED, event.duration_s
         elif isinstance(event, Cancelled):
             self.outcome = Outcome.CANCELLED
         else:
             self.outcome = Outcome.FAILED
+
+    def _keep(self, step: Step) -> None:
+        latest = self.steps[-1] if self.steps else None
+        if latest is not None and self.keep_every > 1 and latest.index % self.keep_every:
+            self.steps.pop()  # off the every-k-th grid: kept only while it was the latest step
+            self._kept_bytes -= _step_bytes(latest)
+        self.steps.append(step)
+        self._kept_bytes += _step_bytes(step)
+        while self.preview_budget is not None and self._kept_bytes > self.preview_budget and len(self.steps) > 2:
+            self.keep_every *= 2
+            last = self.steps[-1]
+            self.steps = [s for s in self.steps if s.index % self.keep_every == 0 or s is last]
+            self._kept_bytes = sum(_step_bytes(s) for s in self.steps)
+            self.notices[:] = [f"previews of every {self.keep_every}th step are kept: every step's would take more "
+                               f"than the preview budget of {format_bytes(self.preview_budget)}"]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -54,6 +77,20 @@ class Trajectory:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
         return getattr(self.steps[step], view)
 
+    def latents(self, step: int) -> np.ndarray | None:
+        """(B, 4, h, w) float16 x0 latents of a recorded step of a latent model (None for pixel
+        models and older recordings): what engine.latent_previews.decode_step decodes again."""
+        return self.steps[step].latents
+
+    @property
+    def has_latents(self) -> bool:
+        """Whether every recorded step can be decoded at full quality later."""
+        return bool(self.steps) and all(s.latents is not None for s in self.steps)
+
     @property
     def batch(self) -> int:
         return self.recipe.batch if self.recipe else 0
+
+
+def _step_bytes(step: Step) -> int:
+    return sum(array.nbytes for array in (step.x_t, step.x0, step.noise, step.latents) if array is not None)

@@ -8,14 +8,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gui.form_controls import FieldControl, describe_model, make_control
-from gui.recipe_form import RecipeForm, form_name, form_rows
+from gui.form_controls import FieldControl, PromptControl, SizePresetControl, describe_model, make_control
+from gui.recipe_form import RecipeForm, form_name, form_rows, text_rows
 from gui.run_state import RunState, RunStatus
 
 # Where each field goes; a table row not named here lands under "More" (its own label and help).
-SECTIONS = (("Model", ("model",)), ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Seed", ("seed",)),
-            ("Batch and conditioning", ("batch", "label", "guidance")), ("Size", ("width", "height")))
-UNLABELLED = ("model", "seed")  # the section title names it (the seed needs the width)
+SECTIONS = (("Model", ("model",)), ("Prompt", ("prompt", "negative")),
+            ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Seed", ("seed",)),
+            ("Batch and conditioning", ("batch", "label", "guidance")), ("Size", ("width", "height")),
+            ("Preview", ("preview",)))
+UNLABELLED = ("model", "seed", "prompt", "preview")  # the section title names it (these need the width)
 
 
 def _section(text: str) -> QLabel:
@@ -39,7 +41,7 @@ class ControlsPanel(QWidget):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(8)
-        rows = {form_name(row): row for row in form_rows()}
+        rows = {form_name(row): row for row in (*form_rows(), *text_rows())}
         placed = {name for _, names in SECTIONS for name in names}
         sections = [*SECTIONS, ("More", tuple(name for name in rows if name not in placed))]
         self._sections: list[tuple[QLabel, tuple[str, ...]]] = []
@@ -55,6 +57,13 @@ class ControlsPanel(QWidget):
         self.form.insertRow(self.form.getWidgetPosition(self.controls["model"].widget)[0] + 1, self.model_caption)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["guidance"].widget)[0] + 1, self.guidance_note)
         self.dice, self.lock = self.controls["seed"].dice, self.controls["seed"].lock
+        self.size_preset = SizePresetControl(form)
+        self.form.insertRow(self.form.getWidgetPosition(self.controls["width"].widget)[0], "Preset",
+                            self.size_preset.combo)
+        for name in ("prompt", "negative"):
+            control = self.controls[name]
+            if isinstance(control, PromptControl):
+                control.box.submitted.connect(self.generateRequested)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate, 2)
@@ -101,6 +110,8 @@ class ControlsPanel(QWidget):
         note = "Guidance needs a class: pick one above." if caps.guidance_visible and not caps.guidance else ""
         self.guidance_note.setText(note)
         self.form.setRowVisible(self.guidance_note, bool(note))
+        self.size_preset.show()
+        self.form.setRowVisible(self.size_preset.combo, caps.visible("width"))
         for heading, names in self._sections:
             self.form.setRowVisible(heading, any(caps.visible(name) for name in names))
         self._sync_buttons()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import os
 import queue
 import threading
 import time
@@ -69,14 +68,11 @@ def is_terminal(event: Any) -> bool:
 
 
 def leave_a_core_for_the_gui() -> None:
-    """torch's CPU thread pool on all cores starves the GUI thread, and on a busy machine its
-    threads wait on each other (runs 5-50x slower seen on 2 cores under load). Use one core
-    fewer than the machine has, unless the person set OMP_NUM_THREADS themselves."""
-    if "OMP_NUM_THREADS" in os.environ:
-        return
-    import torch
+    """torch's threads on every core starve the GUI thread and, on a busy machine, wait on each other:
+    the same choice as the command line's (engine/threads.py), with one core left for the GUI."""
+    from engine.threads import apply_threads
 
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    apply_threads(gui=True)
 
 
 class EngineAdapter(QObject):

@@ -1,6 +1,7 @@
 """One control per recipe field, made from its row in the field table (engine/recipe_fields.py):
-a combo for a choice, the model or the class; a spin box for a number in its range (an optional
-number reads "model default" below its minimum); a text box with a dice and a lock for the seed.
+a combo for a choice, the model (grouped by kind) or the class; a spin box for a number in its
+range (an optional number reads "model default" below its minimum); a text box with a dice and a
+lock for the seed; a multi-line box for a prompt (Ctrl+Enter generates); a size-preset combo.
 
 Each control shows a value (`show`, without reporting it back) and reports the person's edits
 through `edited(value)`. The panel lays them out; the form state decides what applies.
@@ -11,26 +12,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
     QSpinBox,
     QToolButton,
     QWidget,
 )
 
-from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, INT, MODEL, RecipeField
+from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, INT, MODEL, TEXT, RecipeField
 from engine.samplers.schedules import SCHEDULES
-from gui.recipe_form import Capabilities, RecipeForm, form_name, limits
+from gui.recipe_form import Capabilities, RecipeForm, form_name, limits, preview_label, size_presets
 
 NO_LABEL = "none"
 INT32_MAX = 2**31 - 1  # a QSpinBox's limit; larger ranges (the seed) get a text box
 
 Item = tuple[str, Any, str]  # text, value, tooltip
+HEADER = "\x00group"  # an item's data: a group heading in the model list, not a choice
+PROMPT_LINES = {"prompt": 4, "negative": 2}  # visible lines of each box
+
+
+def model_kind(info) -> str:
+    """The model list's groups: text-to-image models apart from the small pixel (digits) models."""
+    return "Text to image" if getattr(info, "takes_text", False) else "Digits and small models"
 
 
 def describe_model(info) -> str:
@@ -79,7 +88,14 @@ class ChoiceControl(FieldControl):
 
     def items(self, form: RecipeForm, caps: Capabilities) -> list[Item]:
         if self.row.kind == MODEL:
-            return [(m.name, m.name, m.description or describe_model(m)) for m in form.models]
+            groups: dict[str, list[Item]] = {}
+            for m in form.models:
+                groups.setdefault(model_kind(m), []).append((m.name, m.name, m.description or describe_model(m)))
+            if len(groups) == 1:
+                return next(iter(groups.values()))
+            return [item for kind in sorted(groups) for item in [(kind, HEADER, ""), *groups[kind]]]
+        if self.row.name == "preview":
+            return [(preview_label(c), c, "") for c in self.row.choices]
         if self.row.kind == CONDITIONING:
             return [(NO_LABEL, None, "no class: the model draws any")] * caps.label_optional + [(x, x, "") for x in caps.labels]
         if self.row.name == "sampler":
@@ -96,6 +112,14 @@ class ChoiceControl(FieldControl):
             for text, data, tip in items:
                 self.combo.addItem(text, data)
                 self.combo.setItemData(self.combo.count() - 1, tip or None, Qt.ItemDataRole.ToolTipRole)
+                if data == HEADER:  # a heading: shown, not choosable
+                    model = self.combo.model()
+                    if isinstance(model, QStandardItemModel):
+                        heading = model.item(self.combo.count() - 1)
+                        heading.setEnabled(False)
+                        font = heading.font()
+                        font.setBold(True)
+                        heading.setFont(font)
         index = self.combo.findData(value)
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.row.kind == CONDITIONING else -1))
 
@@ -165,10 +189,76 @@ class SeedControl(FieldControl):
         self.lock.setText("Locked" if locked else "Lock")
 
 
+class PromptBox(QPlainTextEdit):
+    """Multi-line text; Ctrl+Enter asks to generate instead of adding a line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class PromptControl(FieldControl):
+    """The prompt or the negative prompt of a text model."""
+
+    def __init__(self, row: RecipeField):
+        box = PromptBox()
+        box.setTabChangesFocus(True)  # Tab moves on, as in the rest of the form
+        box.setPlaceholderText(row.help[:1].upper() + row.help[1:])
+        lines = PROMPT_LINES.get(row.name, 2)
+        box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+        super().__init__(row, box)
+        self.box = box
+        box.textChanged.connect(lambda: self._report(box.toPlainText()))
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        if self.box.toPlainText() != (value or ""):  # never while typing: the cursor stays put
+            self.box.setPlainText(value or "")
+
+
+class SizePresetControl:
+    """One combo that sets width and height together: the model's own size, or a preset."""
+
+    def __init__(self, form: RecipeForm):
+        self.form, self.name = form, "size_preset"
+        self.combo = QComboBox(toolTip="Common sizes; width and height below take any multiple of 8")
+        self._showing = False
+        self.combo.currentIndexChanged.connect(self._chosen)
+
+    def _chosen(self, index: int) -> None:
+        data = self.combo.itemData(index)
+        if not self._showing and isinstance(data, tuple):
+            self.form.set_size(*data)
+
+    def show(self) -> None:
+        self._showing = True
+        try:
+            info, f = self.form.model_info(), self.form.fields
+            presets = size_presets(info)
+            wanted = [(label, (w, h)) for label, w, h in presets]
+            if wanted != [(self.combo.itemText(i), self.combo.itemData(i)) for i in range(self.combo.count())]:
+                self.combo.clear()
+                for label, size in wanted:
+                    self.combo.addItem(label, size)
+                self.combo.addItem("Custom", None)
+            current = (f.width, f.height)
+            if info is not None and current == (info.width, info.height):
+                current = (None, None)
+            sizes = [self.combo.itemData(i) for i in range(self.combo.count())]
+            self.combo.setCurrentIndex(sizes.index(current) if current in sizes else self.combo.count() - 1)
+        finally:
+            self._showing = False
+
+
 def make_control(row: RecipeField, form: RecipeForm) -> FieldControl:
-    """The control for a row, by its kind (TEXT rows get one with text models)."""
+    """The control for a row, by its kind."""
     if row.kind in (CHOICE, MODEL, CONDITIONING):
         return ChoiceControl(row)
+    if row.kind == TEXT:
+        return PromptControl(row)
     if row.kind == INT and limits(row)[1] > INT32_MAX:
         return SeedControl(row, form)
     if row.kind in (INT, FLOAT):

@@ -18,7 +18,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from engine.errors import NoisescopeError
 from engine.history import History, RunRecord
-from engine.samplers.registry import SAMPLERS
+from engine.samplers.registry import NO_SAMPLER, SAMPLERS
 from gui.disk_worker import DiskWorker
 from gui.tasks import TaskKeeper
 
@@ -41,7 +41,23 @@ def read_page(history: History, filters: dict[str, Any], offset: int, limit: int
     runs = history.list_runs(**filters, limit=limit + 1, offset=offset)  # one more: is there a next page?
     runs, complete = runs[:limit], len(runs) <= limit
     images = {run.id: QImage.fromData(run.thumbnail or b"", "PNG") for run in runs}
-    return Page(runs, images, {run.id: caption(run) for run in runs}, complete)
+    return Page(runs, images, {run.id: caption(run, steps_run(run)) for run in runs}, complete)
+
+
+def steps_run(run: RunRecord) -> int | None:
+    """How many steps a cancelled run ran: its last kept step's index + 1 (previews past the memory
+    budget are thinned, the latest kept), from the small `index` tensor of its trajectory file;
+    None for a finished run or when the steps were not kept."""
+    if run.outcome != "cancelled" or not run.trajectory_path:
+        return None
+    try:
+        from safetensors import safe_open
+
+        with safe_open(run.trajectory_path, framework="numpy") as handle:
+            indexes = handle.get_tensor("index")
+            return int(indexes[-1]) + 1 if len(indexes) else None
+    except Exception:  # gone, unreadable or not ours: the caption just says "cancelled"
+        return None
 
 
 class GalleryModel(QAbstractListModel):
@@ -159,7 +175,8 @@ def _steps_and_seed(run: RunRecord) -> str:
         recipe = run.recipe()
     except NoisescopeError:  # a row from a newer recipe version: show what the columns say
         return ""
-    return f" · {recipe.steps} steps · seed {recipe.seed}"
+    steps = "" if recipe.sampler == NO_SAMPLER else f" · {recipe.steps} steps"
+    return f"{steps}\nseed {recipe.seed}"  # the seed on a line of its own: never cut
 
 
 def sampler_name(sampler_id: str) -> str:
@@ -168,9 +185,13 @@ def sampler_name(sampler_id: str) -> str:
     return spec.display_name if spec else "one decode"
 
 
-def caption(run: RunRecord) -> str:
+def caption(run: RunRecord, steps_done: int | None = None) -> str:
     star = "★ " if run.starred else ""
-    return f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
+    text = f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
+    if run.outcome == "cancelled":
+        done = "" if steps_done is None else f" at step {steps_done}"
+        text += f"\n✕ cancelled{done}, {run.duration_s:.1f} s"
+    return text
 
 
 def tooltip(run: RunRecord) -> str:

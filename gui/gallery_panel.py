@@ -93,9 +93,9 @@ class GalleryPanel(QWidget):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.view.setGridSize(QSize(THUMBNAIL + 48, THUMBNAIL + 64))  # three caption lines
+        self.view.setGridSize(QSize(THUMBNAIL + 52, THUMBNAIL + 112))  # up to six caption lines (cancelled, wrapped)
         self.view.setWordWrap(True)
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)  # captions differ in lines (a cancelled run has one more)
         self.view.setModel(self.model)
         self.view.doubleClicked.connect(lambda index: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)

@@ -69,8 +69,7 @@ class HistoryWiring(QObject):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.placeholder.setMargin(8)
         self.holder.setWidget(self.placeholder)
-        self.dock = window.add_panel("Gallery", self.holder)
-        window.resizeDocks([self.dock], [GALLERY_WIDTH], Qt.Orientation.Horizontal)  # a saved layout wins
+        self.dock = window.add_panel("Gallery", self.holder, width=GALLERY_WIDTH)  # a saved layout wins
         vm.form.catalogChanged.connect(self.open)
         vm.runEnded.connect(self.record)
 
@@ -96,6 +95,7 @@ class HistoryWiring(QObject):
             history.close()
             return
         self.history = history
+        self.tasks.spawn(self._sweep(history.path), name="sweep-temporaries")  # in the background
         self._show_gallery()
         for trajectory in self._pending:
             self.record(trajectory)
@@ -115,8 +115,15 @@ class HistoryWiring(QObject):
             except InvalidRecipe:
                 return None
 
-        self.drop_filter = install_recipe_drop(self.window, self.on_drop, base=current_recipe,
-                            known_models=lambda: [m.name for m in self.form.models])
+        self.drop_filter = install_recipe_drop(
+            self.window, self.on_drop, base=current_recipe, known_models=lambda: [m.name for m in self.form.models],
+            submit=self.disk.submit, model_info=self.form.model_info, catalog=lambda: tuple(self.form.models))
+
+    async def _sweep(self, history_path) -> None:
+        from gui.stale_files import sweep_at_startup
+
+        if not self.disk.closed:
+            await self.disk.submit(sweep_at_startup, history_path)
 
     # -- recording runs --------------------------------------------------------------------
     def record(self, trajectory) -> None:
@@ -150,7 +157,8 @@ class HistoryWiring(QObject):
         if (self.history is None or self.disk.closed or trajectory is None or trajectory.recipe is None
                 or trajectory.outcome != Outcome.RUNNING or not trajectory.steps):
             return
-        stopped = dataclasses.replace(trajectory, steps=list(trajectory.steps), outcome=Outcome.CANCELLED)
+        stopped = dataclasses.replace(trajectory, steps=list(trajectory.steps), outcome=Outcome.CANCELLED,
+                                      duration_s=trajectory.steps[-1].elapsed_s)
         self.disk.submit(_record_job, self.history, stopped, self.form.model_info(stopped.recipe.model), self.run_ids)
 
     # -- gallery actions -------------------------------------------------------------------
@@ -179,7 +187,7 @@ class HistoryWiring(QObject):
         if trajectory is None:
             self.status_message(f"Run {run_id}'s recipe is in the controls; its steps were not kept (too many to keep; export a "
                         f"trajectory file to keep them). Generate to see it again.{note}")
-        elif self.vm.show_trajectory(trajectory):
+        elif self.vm.show_trajectory(trajectory, f"from history #{run_id}"):
             self.run_ids.set(trajectory, run_id)
             self.status_message(f"Run {run_id}: {len(trajectory)} steps to scrub; its recipe is in the controls.{note}")
         else:

@@ -3,7 +3,10 @@
 Each pane is an ImageCanvas; all share one ViewTransform (zoom and pan), so a zoom or drag in
 one moves all three. Zoom is an integer factor (nearest neighbour, no smoothing) or "fit",
 the largest integer factor that fits. A click on a sample of the batch focuses it; a click
-on the focused sample goes back to the grid.
+on the focused sample goes back to the grid. For a latent model's run, "Decode this step" asks
+(decodeStepRequested) for the shown step's kept latents to be decoded by the model's own VAE
+off the GUI thread (engine.latent_previews.decode_step); show_decoded puts the result in the x0
+pane for that step.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from engine.kinds import Family, Outcome
-from gui.qimage import GridLayout, tile, to_qimage
+from gui.qimage import GridLayout, best_columns, tile, to_qimage
 from gui.recipe_form import RecipeForm
 from gui.run_state import RunState, RunStatus
 from gui.style import VIEWER_BACKGROUND
 from gui.trajectory_view import TrajectoryView
 
 VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂"}
+SHORT_TITLES = {"x_t": "Noisy  xₜ", "x0": "Clean  x̂₀", "noise": "Noise  ε̂", "decoded": "Decoded"}  # narrow panes
 MAX_ZOOM = 256
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 FIT_MARGIN = 4  # pixels kept free around a fitted image (small: an integer zoom step is precious)
@@ -93,7 +97,8 @@ class ImageCanvas(QWidget):
         painter.fillRect(self.rect(), VIEWER_BACKGROUND)
         if self.image is None or self.image.isNull():
             painter.setPen(Qt.GlobalColor.gray)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap  # a narrow pane wraps, never cuts
+            painter.drawText(self.rect().adjusted(6, 0, -6, 0), flags, self.placeholder)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(self.image_rect(), self.image)
@@ -146,6 +151,8 @@ class ViewerPanel(QWidget):
     indicator. `status` and `form` (the live run's) only choose placeholders and which panes apply
     before the first step; a view of a recorded run needs neither."""
 
+    decodeStepRequested = Signal(int)  # the step whose latents to decode with the model's VAE
+
     def __init__(self, view: TrajectoryView, status: RunStatus | None = None, form: RecipeForm | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -170,6 +177,11 @@ class ViewerPanel(QWidget):
         self.grid_button.clicked.connect(lambda: self.view.set_focus(None))
         header.addWidget(self.focus_label)
         header.addWidget(self.grid_button)
+        self.decode_button = QToolButton(text="Decode this step", toolTip="Decode this step's latents at full "
+                                         "quality with the model's VAE (the live view is an approximation)")
+        self.decode_button.clicked.connect(lambda: self.decodeStepRequested.emit(self.view.step_index()))
+        self.decoded: tuple[object, int, object] | None = None  # (trajectory, step, (B, H, W, 3) uint8)
+        header.addWidget(self.decode_button)
         header.addStretch(1)
         self.zoom_label = QLabel(objectName="caption")
         self.zoom_label.setMinimumWidth(28)
@@ -209,7 +221,9 @@ class ViewerPanel(QWidget):
         view.displayChanged.connect(self.render)
         view.viewsChanged.connect(self._sync_views)
         view.focusChanged.connect(self._sync_focus)
+        view.trajectoryReset.connect(self._sync_views)  # a stored or dropped run: its own family's panes
         view.trajectoryReset.connect(self.render)
+        view.trajectoryReset.connect(self._forget_decoded)
         if status is not None:
             status.stateChanged.connect(self._state_changed)  # a bound method: let go when the panel is deleted
         if form is not None:
@@ -217,6 +231,20 @@ class ViewerPanel(QWidget):
         self._sync_views()
         self._sync_focus(None)
         self.render()
+
+    def show_decoded(self, step: int, images) -> None:
+        """The full-quality decode of a step (from decodeStepRequested), shown in the x0 pane."""
+        self.decoded = (self.view.trajectory, step, images)
+        self.render()
+
+    def _forget_decoded(self) -> None:
+        self.decoded = None
+
+    def _decoded_frame(self):
+        if self.decoded is None:
+            return None
+        trajectory, step, images = self.decoded
+        return images if trajectory is self.view.trajectory and step == self.view.step_index() else None
 
     def _state_changed(self, *_) -> None:
         self._sync_views()
@@ -236,9 +264,12 @@ class ViewerPanel(QWidget):
         return self.status is not None and self.status.busy
 
     def _applicable(self) -> tuple[str, ...]:
-        """VAE and GAN decode in one pass: one image, no noisy sample, no noise prediction."""
-        event = self.view.current_step_event()
-        if event is not None and not self._busy():
+        """VAE and GAN decode in one pass: one image, no noisy sample, no noise prediction.
+        A run on screen is laid out by its own recipe's family, not the form's model."""
+        recipe, event = self.view.recipe, self.view.current_step_event()
+        if recipe is not None and recipe.family is not None:
+            decoder = recipe.family != Family.DIFFUSION
+        elif event is not None and not self._busy():
             decoder = event.noise is None
         else:
             info = self.form.model_info() if self.form is not None else None
@@ -251,16 +282,26 @@ class ViewerPanel(QWidget):
             pane.setVisible(name in applicable and (self.view.views[name] or len(applicable) == 1))
             self.toggles[name].setChecked(self.view.views[name])
             self.toggles[name].setEnabled(name in applicable and len(applicable) > 1)
-        self.titles["x0"].setText(VIEW_TITLES["x0"] if len(applicable) > 1 else "Decoded sample")
+        self._one_pass = len(applicable) == 1
         self._update_fit_room()
 
+    def _update_titles(self) -> None:
+        """The full title where it fits, a short one in a narrow pane (never a cut-off word)."""
+        for name, label in self.titles.items():
+            full, short = VIEW_TITLES[name], SHORT_TITLES[name]
+            if name == "x0" and getattr(self, "_one_pass", False):
+                full, short = "Decoded sample", SHORT_TITLES["decoded"]
+            fits = label.fontMetrics().horizontalAdvance(full) + 12 <= self.canvases[name].width()
+            label.setText(full if fits else short)
+            label.setToolTip(full)
+
     def _update_fit_room(self) -> None:
+        self._update_titles()
         sizes = [(c.width(), c.height()) for n, c in self.canvases.items() if self.panes[n].isVisibleTo(self)]
         room = (min(w for w, _ in sizes), min(h for _, h in sizes)) if sizes else None
         if room != self.transform.fit_room:
             self.transform.fit_room = room
-            for canvas in self.canvases.values():
-                canvas.update()
+            self.render()  # the grid's columns follow the room
 
     def _sync_focus(self, index) -> None:
         self.grid_button.setVisible(index is not None)
@@ -274,10 +315,15 @@ class ViewerPanel(QWidget):
         """Turn the current step's frames into images (GUI thread)."""
         state = self.status.state if self.status is not None else RunState.IDLE
         focus = self.view.focus
+        event = self.view.current_step_event()
+        self.decode_button.setVisible(getattr(event, "latents", None) is not None and not state.busy)
+        decoded = self._decoded_frame()
+        self.titles["x0"].setText("Decoded with the VAE  x̂₀" if decoded is not None else
+                                  VIEW_TITLES["x0"] if len(self._applicable()) > 1 else "Decoded sample")
         for name, canvas in self.canvases.items():
             if not self.panes[name].isVisibleTo(self):
                 continue
-            batch = self.view.frame(name)
+            batch = decoded if name == "x0" and decoded is not None else self.view.frame(name)
             if batch is None:
                 if len(self.view) and name == "noise":
                     text = "No noise prediction:\nVAE and GAN decode in one pass"
@@ -294,6 +340,8 @@ class ViewerPanel(QWidget):
             if focus is not None and focus < batch.shape[0]:
                 image, layout = tile(batch[focus:focus + 1])
             else:
-                image, layout = tile(batch)
+                room = self.transform.fit_room or (canvas.width(), canvas.height())
+                room = (room[0] - 2 * FIT_MARGIN, room[1] - 2 * FIT_MARGIN)
+                image, layout = tile(batch, columns=best_columns(batch.shape[0], *batch.shape[1:3], room))
             canvas.set_image(to_qimage(image), layout)
         self._update_zoom_label()

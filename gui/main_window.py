@@ -15,8 +15,12 @@ from gui.controls_panel import ControlsPanel
 from gui.error_banner import ErrorBanner
 from gui.image_viewer import ViewerPanel
 from gui.progress_bar import RunProgress
+from gui.run_caption import RunCaption
 from gui.timeline import Timeline
 from gui.view_model import ViewModel
+
+FULL_WIDTH = 1280  # the size the layout is made for; 1024x700 must still work
+MIN_PANEL_WIDTH = 230
 
 
 class MainWindow(QMainWindow):
@@ -25,6 +29,9 @@ class MainWindow(QMainWindow):
     def __init__(self, view_model: ViewModel):
         super().__init__()
         self.setObjectName("NoisescopeMainWindow")
+        self._panel_widths: list[tuple[QDockWidget, int]] = []
+        self._layout_restored = False
+        self._first_show = True
         self.setWindowTitle("Noisescope")
         self.vm = view_model
         form, status, view, playhead = view_model.form, view_model.status, view_model.view, view_model.playhead
@@ -33,6 +40,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(playhead, view, status)
         self.progress = RunProgress(status, form, view)
         self.banner = ErrorBanner(status)
+        self.run_caption = RunCaption(view, status)
 
         central = QWidget()
         column = QVBoxLayout(central)
@@ -41,6 +49,7 @@ class MainWindow(QMainWindow):
         banner_holder = QVBoxLayout()
         banner_holder.setContentsMargins(8, 8, 8, 0)
         banner_holder.addWidget(self.banner)
+        banner_holder.addWidget(self.run_caption)
         column.addLayout(banner_holder)
         column.addWidget(self.viewer, 1)
         bottom = QFrame(objectName="bottomBar")
@@ -67,9 +76,30 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
     def add_panel(self, title: str, widget: QWidget,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Dock a panel (e.g. gallery, history); it gets a View menu entry and a saved place."""
-        return self._dock(title, widget, area)
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+                  width: int | None = None) -> QDockWidget:
+        """Dock a panel (e.g. gallery, history); it gets a View menu entry and a saved place.
+        `width`: its width in a full-size window; a smaller window gives it less (see showEvent)."""
+        dock = self._dock(title, widget, area)
+        if width is not None:
+            self._panel_widths.append((dock, width))
+            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        return dock
+
+    def restoreState(self, state, version: int = 0) -> bool:  # noqa: N802
+        self._layout_restored = super().restoreState(state, version)  # a saved layout wins over ours
+        return self._layout_restored
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        """First shown: a window narrower than FULL_WIDTH (a small screen) gives its side panels
+        less room, so the viewer keeps enough to show its images larger than 1x."""
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            if not self._layout_restored and self.width() < FULL_WIDTH:
+                docks = [dock for dock, _ in self._panel_widths]
+                widths = [max(MIN_PANEL_WIDTH, width * self.width() // FULL_WIDTH) for _, width in self._panel_widths]
+                self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -87,6 +117,9 @@ class MainWindow(QMainWindow):
         self.file_menu = menus.addMenu("&File")
         self.export_menu = self.file_menu.addMenu("&Export")  # export actions go here
         self.export_menu.setObjectName("exportMenu")
+        from gui.models_folders_dialog import add_models_folders_action
+
+        add_models_folders_action(self, self.file_menu, self.vm)
         self.file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -101,6 +134,16 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.controls_dock.toggleViewAction())
+        help_menu = menus.addMenu("&Help")
+        self.about_action = QAction("&About Noisescope", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> None:
+        from gui.about_dialog import AboutDialog
+
+        self.about = AboutDialog(self)
+        self.about.open()  # non-blocking: the run going on goes on
 
     def _shortcut(self, keys: tuple[str, ...], slot) -> None:
         for key in keys:

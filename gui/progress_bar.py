@@ -66,9 +66,11 @@ class RunProgress(QWidget):
             self.status.setText(f"Cancelling at step {p.step} of {p.total}…")
         elif state == RunState.IDLE:
             self.status.setText(_ended(trajectory.outcome, p) if trajectory is not None else run.model_status)
-        timing = ""
+        timings = [""]
         if state in (RunState.RUNNING, RunState.CANCELLING) or (state == RunState.IDLE and trajectory is not None):
-            timing = f"{_seconds(p.elapsed_s)} elapsed"
+            timings = [f"{_seconds(p.elapsed_s)} elapsed"]
             if state == RunState.RUNNING and p.eta_s is not None:
-                timing += f"  ·  about {_seconds(p.eta_s)} left"
-        self.timing.setText(timing)
+                # a narrow window keeps what is left (what a person waits for), not a cut-off number
+                timings = [f"{timings[0]}  ·  about {_seconds(p.eta_s)} left", f"about {_seconds(p.eta_s)} left"]
+        metrics, room = self.timing.fontMetrics(), self.timing.width()
+        self.timing.setText(next((t for t in timings if metrics.horizontalAdvance(t) <= room), timings[-1]))

@@ -50,19 +50,33 @@ class GridLayout:
         return index if index < self.count else None
 
 
-def grid_layout(count: int, height: int, width: int, pad: int = GRID_PAD) -> GridLayout:
-    cols = grid_columns(count)
+def grid_layout(count: int, height: int, width: int, pad: int = GRID_PAD, columns: int | None = None) -> GridLayout:
+    cols = max(1, min(count, columns)) if columns else grid_columns(count)
     rows = max(1, math.ceil(count / cols))
     return GridLayout(count, cols, rows, width, height, pad if count > 1 else 0)
 
 
-def tile(batch: np.ndarray, pad: int = GRID_PAD) -> tuple[np.ndarray, GridLayout]:
-    """(B, H, W, C) -> one (H', W', C) image with the samples in a near-square grid (the
-    engine's one tiler, so the window and every export lay a batch out alike)."""
+def best_columns(count: int, height: int, width: int, room: tuple[int, int], pad: int = GRID_PAD) -> int:
+    """The grid columns that show a batch largest in a room (w, h) at an integer zoom: a tall
+    narrow pane takes a batch of 4 as one column at 4x rather than a 2x2 grid at 3x. Ties go to
+    the fewest empty cells, then to the near-square grid exports use."""
+    default = grid_columns(count)
+
+    def score(cols: int) -> tuple[float, int, int]:
+        layout = grid_layout(count, height, width, pad, cols)
+        fit = min(room[0] / layout.width, room[1] / layout.height)
+        return (float(math.floor(fit)) if fit >= 1 else fit, -(layout.rows * cols - count), -abs(cols - default))
+
+    return max(range(1, count + 1), key=score) if count > 1 else 1
+
+
+def tile(batch: np.ndarray, pad: int = GRID_PAD, columns: int | None = None) -> tuple[np.ndarray, GridLayout]:
+    """(B, H, W, C) -> one (H', W', C) image with the samples in a near-square grid, or in
+    `columns` columns (the engine's one tiler, so the window and every export lay a batch out alike)."""
     if batch.ndim != 4:
         raise ValueError(f"expected (batch, height, width, channels), got shape {batch.shape}")
     count, height, width, _ = batch.shape
-    layout = grid_layout(count, height, width, pad)
+    layout = grid_layout(count, height, width, pad, columns)
     return make_grid(batch, columns=layout.cols if count > 1 else None, padding=layout.pad,
                      fill=GRID_BACKGROUND), layout
 

@@ -4,27 +4,39 @@ Driven by the recipe's field table (engine/recipe_fields.py): every row the wind
 form field with the row's default, range and choices, shown when the row's `applies` says so.
 A row added to the table appears in the form with no change here. Two window rules sit on top:
 sampler and steps are disabled (not hidden) for one-pass models, so the person sees why, and
-guidance needs a class. No widgets, no torch.
+guidance needs a class. A model that takes text (ModelInfo.takes_text) edits the conditioning
+row as a prompt and a negative prompt instead of a class, takes a size (multiples of its
+size_multiple, presets around its native size) and a preview mode (engine/preview_modes.py,
+not part of the recipe: it changes what is shown, never the image). No widgets, no torch.
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.conditioning import ClassLabel, Unconditional
+from engine.conditioning import ClassLabel, TextPrompt, Unconditional
 from engine.errors import InvalidRecipe
 from engine.kinds import Family
+from engine.preview_modes import PREVIEW_LABELS, PreviewMode, PreviewSettings, set_preview_settings
 from engine.recipe import Recipe, model_default_guidance
-from engine.recipe_fields import CONDITIONING, FIELDS, RecipeField
+from engine.recipe_fields import CHOICE, CONDITIONING, FIELDS, TEXT, RecipeField
 from engine.samplers.registry import NO_SAMPLER
 
 NOT_EDITED = ("family", "device")  # the model's and the engine's choice
 LABEL = "label"  # the conditioning row is edited as a class name (None: unconditional)
-WINDOW_ONLY = {"seed_locked": False}  # not part of a recipe: the window draws a new seed unless locked
+WINDOW_ONLY = {"seed_locked": False,  # not part of a recipe: the window draws a new seed unless locked
+               "prompt": "", "negative": "",  # the conditioning row, for text models
+               "preview": PreviewMode.APPROX.value, "taesd": ""}  # how latents are previewed; TAESD's folder
+TEXT_ONLY = ("prompt", "negative", "preview")  # shown for models that take text
+SIZE_MULTIPLE = 8
+# Width x height presets offered besides the model's own size (portrait and landscape at ~1 MP and ~0.4 MP).
+SIZE_PRESETS = ((512, 512), (512, 768), (768, 512), (768, 768), (1024, 1024), (832, 1216), (1216, 832),
+                (896, 1152), (1152, 896))
 WINDOW_DEFAULTS = {"batch": 4}  # a grid shows more than one sample
 WINDOW_MAXIMUM = {"batch": 64}  # the engine allows more; the grid stops being readable
 DISABLED_NOT_HIDDEN = {"sampler": NO_SAMPLER, "steps": 1}  # and the value a one-pass model runs with
@@ -37,6 +49,36 @@ def form_rows() -> tuple[RecipeField, ...]:
 
 def form_name(row: RecipeField) -> str:
     return LABEL if row.kind == CONDITIONING else row.name
+
+
+def _conditioning_row() -> RecipeField:
+    return next(row for row in FIELDS if row.kind == CONDITIONING)
+
+
+def text_rows() -> tuple[RecipeField, ...]:
+    """The window's rows for text models: the conditioning row as prompt and negative prompt
+    (TEXT boxes), and the preview choice. Not recipe rows of their own: build_recipe folds the
+    two prompts into the conditioning row's TextPrompt."""
+    return (
+        RecipeField("prompt", "Prompt", "what to draw (Ctrl+Enter generates)", TEXT),
+        RecipeField("negative", "Negative", "what to keep out of the image (may be empty)", TEXT),
+        RecipeField("preview", "Preview", "how each step is shown while it runs: approximate colours "
+                    "(fast), TAESD (a tiny decoder; needs its folder), the model's VAE (exact, slow) or none",
+                    CHOICE, choices=tuple(m.value for m in PreviewMode)),
+    )
+
+
+def preview_label(mode: str) -> str:
+    return PREVIEW_LABELS[PreviewMode(mode)]
+
+
+def size_presets(info) -> list[tuple[str, int | None, int | None]]:
+    """(label, width, height): the model's own size first (None, None: "model size"), then the presets."""
+    if info is None or getattr(info, "fixed_size", True):
+        return []
+    presets = [(f"Model size ({info.width}×{info.height})", None, None)]
+    presets += [(f"{w}×{h}", w, h) for w, h in SIZE_PRESETS if (w, h) != (info.width, info.height)]
+    return presets
 
 
 def limits(row: RecipeField) -> tuple[Any, Any]:
@@ -84,8 +126,15 @@ class Capabilities:
         self.schedules: tuple[str, ...] = tuple(spec.schedules) if spec is not None else ()
         self.labels: tuple[str, ...] = tuple(info.labels or ()) if info else ()
         self.label_optional = not (info and info.requires_label)
+        self.takes_text = bool(getattr(info, "takes_text", False))
+        for name in TEXT_ONLY:
+            self.applies[name] = self.takes_text
+        if self.takes_text:
+            self.applies[LABEL] = False  # the prompt is the conditioning
+        self.size_multiple = int(getattr(info, "size_multiple", SIZE_MULTIPLE) or SIZE_MULTIPLE)
         self.guidance_visible = self.applies["guidance"]
-        self.guidance = self.guidance_visible and form.fields.label is not None  # CFG needs a class
+        # CFG needs a class, or a prompt (the negative prompt, or none, is the other half)
+        self.guidance = self.guidance_visible and (form.fields.label is not None or self.takes_text)
         self.default_guidance = model_default_guidance(info) if info else None
         self.one_pass = info is not None and info.family != Family.DIFFUSION
 
@@ -105,6 +154,7 @@ class RecipeForm(QObject):
         self.models: list = []  # ModelInfo
         self.samplers: list = []  # SamplerSpec
         self.fields = FormFields()
+        self._applied_preview: PreviewSettings | None = None
 
     # -- catalog ----------------------------------------------------------------------------
     def set_catalog(self, models: list, samplers: list, default_model: str | None) -> None:
@@ -148,15 +198,25 @@ class RecipeForm(QObject):
         has, seed locked so it generates the same again; returns a note for what was not taken."""
         values: dict[str, Any] = {form_name(row): getattr(recipe, row.name) for row in form_rows()}
         values[LABEL], values["seed_locked"] = recipe.label, True
+        if isinstance(recipe.conditioning, TextPrompt):
+            values["prompt"], values["negative"] = recipe.conditioning.prompt, recipe.conditioning.negative
         note = ""
         if self.model_info(recipe.model) is None:
             del values["model"]
             note = f" Model {recipe.model!r} is not installed; the current model is kept."
-        if recipe.sampler == NO_SAMPLER:  # a VAE or GAN recipe keeps the sampler (and its settings) chosen
+        if _one_pass(recipe, self.model_info(recipe.model)):  # keeps the sampler (and its settings) chosen
             for name in ("sampler", "schedule", "steps", "eta"):
                 values.pop(name, None)
         self.restore_fields(values)
         return note
+
+    def set_size(self, width: int | None, height: int | None) -> None:
+        """Both sides at once (a size preset): one change, one refresh."""
+        self.restore_fields({"width": width, "height": height})
+
+    def preview_settings(self) -> PreviewSettings:
+        taesd = self.fields.taesd.strip()
+        return PreviewSettings(self.fields.preview, Path(taesd) if taesd else None)
 
     def new_seed(self) -> None:
         self.set_field("seed", random.randrange(SEED_RANGE))
@@ -182,6 +242,18 @@ class RecipeForm(QObject):
             f.label = labels[0]
         if self.samplers and self.sampler_spec() is None:
             f.sampler = self.samplers[0].id
+        if f.preview not in tuple(m.value for m in PreviewMode):
+            f.preview = PreviewMode.APPROX.value
+        if not getattr(info, "fixed_size", True):  # sizes snap down to the model's multiple (8)
+            multiple = int(getattr(info, "size_multiple", SIZE_MULTIPLE) or SIZE_MULTIPLE)
+            for name in ("width", "height"):
+                value = getattr(f, name)
+                if value is not None:
+                    setattr(f, name, max(multiple, value // multiple * multiple))
+        settings = self.preview_settings()
+        if settings != self._applied_preview:  # the next run previews this way (read once per run)
+            self._applied_preview = settings
+            set_preview_settings(settings)
         # A schedule the sampler does not take stays chosen (for the next sampler) but is not used.
 
     def build_recipe(self) -> Recipe:
@@ -193,9 +265,18 @@ class RecipeForm(QObject):
         for row in form_rows():
             name = form_name(row)
             used = caps.enabled(name) and (name != "schedule" or self.fields.schedule in caps.schedules)
-            if row.kind == CONDITIONING:
+            if row.kind == CONDITIONING and caps.takes_text:
+                values[row.name] = TextPrompt(self.fields.prompt, self.fields.negative)  # InvalidRecipe if empty
+            elif row.kind == CONDITIONING:
                 label = self.fields.label if used else None
                 values[row.name] = ClassLabel(label) if label is not None else Unconditional()
             else:
                 values[row.name] = getattr(self.fields, name) if used else DISABLED_NOT_HIDDEN.get(name, row.default)
         return Recipe(**values)
+
+
+def _one_pass(recipe: Recipe, info) -> bool:
+    """A VAE or GAN recipe: its 1 step and its sampler (a foreign file may name one) are not
+    for the next diffusion run."""
+    family = recipe.family or (info.family if info is not None else None)
+    return recipe.sampler == NO_SAMPLER or (family is not None and family != Family.DIFFUSION)

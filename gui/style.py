@@ -62,6 +62,13 @@ QFrame#errorBanner QWidget {{ background: transparent; }}
 QFrame#errorBanner QLabel {{ background: transparent; color: #ffd7db; }}
 QFrame#errorBanner QPushButton {{ background: #5e2830; border-color: #8a3a44; }}
 QStatusBar {{ background: #1a1b1e; color: #8a909b; }}
+QCheckBox {{ spacing: 6px; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid #7a808c; border-radius: 3px;
+                        background: #2a2c31; }}
+QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; image: url({ICONS}/check.svg); }}
+QCheckBox::indicator:disabled {{ border-color: #3a3d44; background: #232428; }}
+QLabel#runCaption {{ color: #aab0ba; padding: 2px 2px 0 2px; }}
 QFrame#bottomBar {{ background: #1a1b1e; border-top: 1px solid #2a2c30; }}
 """
 

@@ -122,9 +122,20 @@ class Timeline(QWidget):
             return
         total = self.view.trajectory.total_steps or event.total
         if event.total == 1 and event.sigma == 0:
-            self.info.setText("Step 1 / 1   one-pass decode")
+            texts = ("Step 1 / 1   one-pass decode", "Step 1 / 1")
         else:
-            self.info.setText(f"Step {event.index + 1} / {total}   t = {event.timestep:g}   σ = {event.sigma:.3g}")
+            texts = (f"Step {event.index + 1} / {total}   t = {event.timestep:g}   σ = {event.sigma:.3g}",
+                     f"{event.index + 1} / {total}  σ {event.sigma:.3g}", f"{event.index + 1} / {total}")
+        # the longest text that fits: a narrow window drops t, then σ, never cuts a number in half
+        room = self.info.width()
+        metrics = self.info.fontMetrics()
+        text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), texts[-1])
+        self.info.setText(text)
+        self.info.setToolTip(texts[0])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._sync(self.playhead.step)  # the step text's room changed
 
     def _sync_live(self, following: bool) -> None:
         self.live.blockSignals(True)

@@ -95,6 +95,7 @@ class TrajectoryView(QObject):
         super().__init__(parent)
         self.playhead = playhead
         self.trajectory: Trajectory | None = None
+        self.source = ""  # where a run on screen came from ("from history #12", "dropped file"); "" = this window's
         self.views = {view: True for view in VIEWS}
         self.focus: int | None = None
         playhead.attach(self)
@@ -110,8 +111,8 @@ class TrajectoryView(QObject):
     def recipe(self):
         return self.trajectory.recipe if self.trajectory is not None else None
 
-    def set_trajectory(self, trajectory: Trajectory | None) -> None:
-        self.trajectory = trajectory
+    def set_trajectory(self, trajectory: Trajectory | None, source: str = "") -> None:
+        self.trajectory, self.source = trajectory, source
         if self.focus is not None and (trajectory is None or self.focus >= trajectory.batch):
             self.set_focus(None)  # the focused sample is not in this batch
         self.trajectoryReset.emit()

@@ -16,7 +16,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.events import Event, Failed, Finished, Started, Step
+from engine.events import Cancelled, Event, Failed, Finished, Started, Step
 from engine.kinds import ErrorKind, Outcome
 from engine.trajectory import Trajectory
 from gui.recipe_form import RecipeForm
@@ -101,6 +101,10 @@ class ViewModel(QObject):
         elif isinstance(event, Finished):
             total = self.status.progress.total
             self.status.set_progress(Progress(total, total, event.duration_s, 0.0))
+        elif isinstance(event, Cancelled):
+            # the engine says nothing of a cancelled run's time: the last step's engine time, so
+            # the gallery shows how long it ran (not 0 s)
+            trajectory.duration_s = trajectory.steps[-1].elapsed_s if trajectory.steps else 0.0
         elif isinstance(event, Failed):
             self.status.set_error(event.kind, event.message)
 
@@ -119,16 +123,16 @@ class ViewModel(QObject):
         self.playhead.live = False  # no more steps to follow
         return True
 
-    def show_trajectory(self, trajectory: Trajectory | None) -> bool:
+    def show_trajectory(self, trajectory: Trajectory | None, source: str = "dropped file") -> bool:
         """Show a recorded run (from the gallery or a trajectory file) for scrubbing, without
-        its model. Refused (False) while a run is going: its events record into the trajectory
-        on screen."""
+        its model; `source` says where it came from (the viewer shows it). Refused (False) while
+        a run is going: its events record into the trajectory on screen."""
         if self.status.busy or trajectory is None:
             return False
         count = len(trajectory)
         done = count if trajectory.outcome != Outcome.FINISHED else max(count, trajectory.total_steps)
         self.status.clear_error()
-        self.view.set_trajectory(trajectory)
+        self.view.set_trajectory(trajectory, source)
         self.playhead.reset(max(0, count - 1), following=False)
         self.status.set_progress(Progress(done, max(done, trajectory.total_steps), trajectory.duration_s, 0.0))
         self.view.displayChanged.emit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -35,6 +36,20 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+class _ModelsFolder(argparse.Action):
+    """--models-folder DIR: this run's catalog also lists DIR, as if it were in the settings file."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from engine.config_file import add_session_models_folder
+
+        add_session_models_folder(Path(str(values)))
+        getattr(namespace, self.dest).append(Path(str(values)))
+
+
 def add_model_path_option(parser) -> None:
     parser.add_argument("--model-path", dest="model_paths", action="append", type=Path, default=[],
                         metavar="PATH", help="also offer the model in this folder (repeatable)")
+    parser.add_argument("--models-folder", dest="models_folders", action=_ModelsFolder, default=[],
+                        metavar="DIR", help="also list the checkpoints and model folders in DIR, e.g. an "
+                        "AUTOMATIC1111 models/Stable-diffusion or ComfyUI models/checkpoints (repeatable; "
+                        "saved ones: `noisescope models --add-folder`)")

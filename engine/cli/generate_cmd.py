@@ -15,8 +15,9 @@ from engine.cli.export_options import add_export_options, export_plan_from_args
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Finished, Started, Step
-from engine.export.plan import ExportedFile, export_run
+from engine.export.plan import ExportedFile, check_output_folder, export_run
 from engine.history import History
+from engine.memory import DEFAULT_PREVIEW_BUDGET, GB
 from engine.models import hashing
 from engine.models.registry import find_model
 from engine.paths import default_output_dir
@@ -31,6 +32,9 @@ def register(subparsers) -> None:
     add_model_path_option(parser)
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
+    parser.add_argument("--preview-budget", type=float, default=DEFAULT_PREVIEW_BUDGET / GB, metavar="GB",
+                        help="memory for the previews of the steps; past it every k-th step is kept (default "
+                             f"{DEFAULT_PREVIEW_BUDGET / GB:g}; 0: no limit)")
     add_export_options(parser)
     parser.set_defaults(func=run_generate)
 
@@ -39,8 +43,14 @@ def run_generate(args) -> int:
     recipe = recipe_from_args(args)
     export_plan_from_args(args)  # a mistake in the export options is told before the run, not after
     out_dir = args.out or default_output_dir()
+    try:
+        check_output_folder(out_dir)  # a folder that cannot take the files is told before the run, not after
+    except NoisescopeError as exc:
+        return fail(exc.message)
+    if args.preview_budget < 0:
+        return fail(f"--preview-budget must be 0 (no limit) or more GB, not {args.preview_budget:g}")
     cancel = threading.Event()
-    trajectory = Trajectory()
+    trajectory = Trajectory(preview_budget=int(args.preview_budget * GB) or None)
     bar = None
     try:
         for event in run(recipe, cancel, extra_model_paths=args.model_paths):
@@ -61,6 +71,8 @@ def run_generate(args) -> int:
     finally:
         if bar is not None:
             bar.close()
+    for notice in trajectory.notices:  # previews thinned past the budget: said, never silent
+        print(f"noisescope: note: {notice} (--preview-budget)", file=sys.stderr)
     return write_outputs(args, trajectory, out_dir)
 
 

@@ -9,6 +9,7 @@ from engine.cli import evaluate_cmd, generate_cmd, history_cmd, models_cmd, samp
 from engine.cli.common import UsageError, fail
 
 COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd]
+RUNS_MODELS = ("generate", "train", "evaluate")  # the commands whose speed depends on torch's threads
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    if args.command in RUNS_MODELS:
+        import torch
+
+        from engine.threads import apply_threads
+
+        before = torch.get_num_threads()
+        apply_threads(gui=False)  # chosen as the window chooses (engine/threads.py); train --threads overrides
+        try:
+            return _run(args)
+        finally:
+            torch.set_num_threads(before)  # main() called in-process (tests, benches) leaves the process as it was
+    return _run(args)
+
+
+def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

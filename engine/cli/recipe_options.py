@@ -4,7 +4,8 @@ Each row with a `cli_flag` is one flag. Values are taken as text and converted b
 `from_text` after parsing, so a mistake is one line naming the field and what it accepts (as the
 Recipe's own checks are), never argparse's usage dump. A flag left out takes the Recipe's
 default, except --model (the first model found) and --seed (a random one, printed in the JSON
-summary and the PNGs). Prompt flags come with the first text-to-image model.
+summary and the PNGs). A row's `cli_parts` add flags for parts of one field: --prompt and
+--negative-prompt fill the conditioning.
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ def add_recipe_options(parser) -> None:
         if row.cli_flag:
             parser.add_argument(row.cli_flag, dest=f"recipe_{row.name}", metavar=_metavar(row),
                                 help=_help(row))
+        for flag, keyword, help_text in row.cli_parts:
+            parser.add_argument(flag, dest=f"recipe_part_{keyword}", metavar="TEXT", help=help_text)
 
 
 def recipe_from_args(args) -> Recipe:
     values = {row.name: getattr(args, f"recipe_{row.name}") for row in FIELDS if row.cli_flag}
+    # Parts of a field (--prompt, --negative-prompt) go to Recipe(...) as its shorthand keywords, as typed.
+    parts = {keyword: getattr(args, f"recipe_part_{keyword}") for row in FIELDS for _, keyword, _ in row.cli_parts}
     try:
         given = {name: _field(name).from_text(text) for name, text in values.items() if text is not None}
+        given.update({keyword: text for keyword, text in parts.items() if text is not None})
+        if "prompt" in given and "conditioning" in given:
+            raise UsageError("give --label or --prompt, not both")
         if "model" not in given:
             given["model"] = default_model_name(discover_models(args.model_paths))
             if given["model"] is None:

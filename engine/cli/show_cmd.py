@@ -1,5 +1,6 @@
-"""`noisescope show FILE`: the recipe a file carries (our PNG, an A1111 PNG, an animation, a
-trajectory file)."""
+"""`noisescope show FILE`: the recipe a file carries (our PNG, an animation, a trajectory file,
+or another tool's image: A1111/Forge/SD.Next PNG, JPEG or WebP, ComfyUI, InvokeAI, NovelAI,
+Fooocus, SwarmUI). Every file gets an answer, in bounded time (engine/export/formats/registry.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from engine.recipe_fields import FIELDS
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("show", help="print the recipe a PNG, animation or trajectory file carries")
+    parser = subparsers.add_parser("show", help="print the recipe a PNG, JPEG, animation or trajectory file carries")
     parser.add_argument("file", type=Path)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run_show)
@@ -25,10 +26,11 @@ def run_show(args) -> int:
         raise UsageError(exc.message) from None
     if args.json:
         print_json({"source": restored.source, "recipe": restored.json_fields(), "model_hash": restored.model_hash,
+                    "sample": restored.sample,
                     "unmapped": [{"key": key, "value": value} for key, value in restored.unmapped],
                     "notes": list(restored.notes)})
         return 0
-    print(f"{args.file.name}: {'Noisescope recipe' if restored.source == 'noisescope' else 'A1111 parameters'}")
+    print(f"{args.file.name}: {'Noisescope recipe' if restored.source == 'noisescope' else restored.source_name}")
     rows = [(row.label, row.to_text(restored.fields[row.name])) for row in FIELDS if row.name in restored.fields]
     if restored.model_hash:
         rows.append(("Model hash", restored.model_hash))

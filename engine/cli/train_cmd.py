@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import UsageError
+from engine.errors import NoisescopeError
 from engine.paths import user_data_dir, user_models_dir
 
 FAMILIES = {
@@ -63,6 +64,10 @@ def command_line(settings: dict[str, Any]) -> str:
     return shlex.join(words)
 
 
+def _family_module(family: str):
+    return importlib.import_module(FAMILIES[family][0])
+
+
 def _settings(args) -> dict[str, Any]:
     settings: dict[str, Any] = {"family": args.family, "seed": args.seed,
                                 "steps": args.steps or DEFAULT_STEPS[args.family],
@@ -111,9 +116,9 @@ def run_train(args) -> int:
     settings = _settings(args)
     if args.resume:
         try:
-            saved = load_checkpoint(args.resume)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            saved = load_checkpoint(args.resume, _family_module(args.family).DEFAULTS)
+        except (ValueError, NoisescopeError) as exc:
+            raise UsageError(f"--resume: {exc}") from None
         if saved["family"] != args.family:
             raise UsageError(f"--resume: {args.resume} is a {saved['family']} checkpoint, not {args.family}")
         settings = {**saved["settings"], **({"steps": args.steps} if args.steps else {})}
@@ -132,8 +137,16 @@ def run_train(args) -> int:
 
     torch.manual_seed(settings["seed"])  # model initialisation
     generator = torch.Generator().manual_seed(settings["seed"])  # every random draw of training
-    module_name, class_name = FAMILIES[args.family]
-    trainer = getattr(importlib.import_module(module_name), class_name)(settings, train_set, generator, device)
+    try:
+        trainer = getattr(_family_module(args.family), FAMILIES[args.family][1])(settings, train_set, generator, device)
+        elapsed = loop.resume(trainer, generator, args.resume) if args.resume else 0.0
+    except (KeyError, TypeError, ValueError, RuntimeError, NoisescopeError) as exc:
+        if not args.resume:
+            raise
+        # Settings and state of the right types that still do not fit this trainer (shapes, keys).
+        text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--resume: {args.resume}: the checkpoint does not fit a {args.family} trainer "
+                         f"({type(exc).__name__}: {text})") from None
     name = args.name or f"digits-{args.family}"
     settings["command"] = command_line(settings)
     run = loop.Run(
@@ -147,7 +160,6 @@ def run_train(args) -> int:
                            "held_out_per_class": digits_data.HELD_OUT_PER_CLASS,
                            "attribution": "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"}},
     )
-    elapsed = loop.resume(trainer, generator, args.resume) if args.resume else 0.0
     if args.export_only:
         folder = loop.export(run, trainer, elapsed)
     else:

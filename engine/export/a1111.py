@@ -60,6 +60,8 @@ def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | 
         pairs.append((row.a1111_key, _quoted(text)))
         if row.name == "batch" and sample_index is not None:
             pairs.append(("Batch pos", str(sample_index)))
+    if recipe.width and recipe.height:  # A1111's Size is the generation size, whatever the picture became
+        width, height = recipe.width, recipe.height
     pairs.append(("Size", f"{width}x{height}"))
     if model_hash:
         pairs.append(("Model hash", model_hash))
@@ -72,13 +74,21 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '\\"') + '"' if any(c in text for c in ',:"\n') else text
 
 
+SOURCES = {  # RestoredRecipe.source -> what a person is told the fields came from
+    "noisescope": "a Noisescope file", "a1111": "A1111 parameters", "comfyui": "a ComfyUI workflow",
+    "invokeai": "InvokeAI metadata", "novelai": "NovelAI metadata", "fooocus": "Fooocus metadata",
+    "swarmui": "SwarmUI metadata",
+}
+
+
 @dataclass(frozen=True)
 class RestoredRecipe:
-    source: str  # "noisescope" (our full JSON) or "a1111" (a parameters line)
+    source: str  # a key of SOURCES: our full JSON, an A1111 parameters text, another tool's metadata
     fields: dict[str, Any]  # recipe field -> value (as Recipe holds it), only those the file gave
-    unmapped: tuple[tuple[str, str], ...] = ()  # (A1111 key, value) pairs not restored
+    unmapped: tuple[tuple[str, str], ...] = ()  # (key, value) pairs not restored
     model_hash: str | None = None
     notes: tuple[str, ...] = field(default=())
+    sample: int | None = None  # the file is this sample of its batch (A1111's `Batch pos`)
 
     def recipe(self, base: Recipe | None = None) -> Recipe:
         """The restored fields over `base` (defaults otherwise); InvalidRecipe if they do not fit."""
@@ -89,10 +99,14 @@ class RestoredRecipe:
         return {name: conditioning_to_dict(value) if name == "conditioning" else
                 (value.value if isinstance(value, Family) else value) for name, value in self.fields.items()}
 
+    @property
+    def source_name(self) -> str:
+        return SOURCES.get(self.source, self.source)
+
     def message(self) -> str:
         """One line for a person: what was restored and what was not."""
         taken = ", ".join(sorted(self.fields)) or "nothing"
-        text = f"restored {taken} from {'a Noisescope file' if self.source == 'noisescope' else 'an A1111 PNG'}"
+        text = f"restored {taken} from {self.source_name}"
         if self.unmapped:
             text += "; not restored: " + ", ".join(key for key, _ in self.unmapped)
         return text
@@ -112,19 +126,13 @@ def parse_a1111(text: str) -> RestoredRecipe:
     restored: dict[str, Any] = {}
     unmapped: list[tuple[str, str]] = []
     notes: list[str] = []
-    label = re.fullmatch(r"class (\S+)", prompt)
-    if label:
-        restored["conditioning"] = ClassLabel(label.group(1))  # our own prompt line for a class-conditional sample
-    elif prompt == "unconditional":
-        restored["conditioning"] = Unconditional()
-    elif prompt:
-        unmapped.append(("Prompt", prompt))  # taken once text-to-image models are here
-    if negative:
-        unmapped.append(("Negative prompt", negative))
-    model_hash = None
+    _restore_prompt(prompt, negative, restored, unmapped)
+    model_hash, sample = None, None
     for key, value in settings_pairs(" ".join(lines[settings_at:])):
         if key == "Model hash":
             model_hash = value
+        elif key == "Batch pos" and value.isdigit() and len(value) < 10:
+            sample = int(value)  # its Seed is this sample's already (A1111 writes each image's own)
         elif key == "Size":
             _restore_size(value, restored, unmapped)
         elif key == "Sampler":
@@ -139,15 +147,32 @@ def parse_a1111(text: str) -> RestoredRecipe:
                     notes.append(f"{exc.message}; the current schedule type is kept")
         else:
             unmapped.append((key, value))
-    _reconcile_schedule(restored, unmapped, notes)
-    return RestoredRecipe("a1111", restored, tuple(unmapped), model_hash, tuple(notes))
+    reconcile_schedule(restored, unmapped, notes)
+    return RestoredRecipe("a1111", restored, tuple(unmapped), model_hash, tuple(notes), sample)
 
 
-def _reconcile_schedule(restored: dict[str, Any], unmapped: list[tuple[str, str]], notes: list[str]) -> None:
+def _restore_prompt(prompt: str, negative: str, restored: dict[str, Any], unmapped: list[tuple[str, str]]) -> None:
+    """Our own prompt lines (`class 7`, `unconditional`) as those conditionings; any other text
+    as a TextPrompt with its negative prompt, as AUTOMATIC1111 wrote them."""
+    label = re.fullmatch(r"class (\S+)", prompt)
+    try:
+        if label and not negative:
+            restored["conditioning"] = ClassLabel(label.group(1))
+        elif prompt == "unconditional" and not negative:
+            restored["conditioning"] = Unconditional()  # clears a label the controls had
+        elif prompt:
+            restored["conditioning"] = TextPrompt(prompt, negative)
+        elif negative:
+            unmapped.append(("Negative prompt", negative))  # a negative prompt with no prompt to go with
+    except InvalidRecipe:  # a prompt longer than any encoder takes
+        unmapped.append(("Prompt", prompt))
+
+
+def reconcile_schedule(restored: dict[str, Any], unmapped: list[tuple[str, str]], notes: list[str]) -> None:
     """A restored sampler runs with the schedule the text names if it takes it, else its default
     (no `Schedule type` in A1111's text means Automatic)."""
     sampler = restored.get("sampler")
-    if sampler is None:
+    if sampler is None or sampler not in SAMPLERS:  # none, or NO_SAMPLER: a one-pass model has no schedule
         return
     schedule = restored.setdefault("schedule", DEFAULT_SCHEDULE)
     if schedule not in SAMPLERS[sampler].schedules:
@@ -222,6 +247,9 @@ def _restore_sampler(value: str, restored: dict[str, Any], unmapped: list[tuple[
                 return
             except InvalidRecipe:
                 break
+    if value in {family.value for family in Family}:  # our VAE and GAN PNGs name their family here
+        restored["sampler"], restored["family"] = NO_SAMPLER, Family(value)
+        return
     try:
         restored["sampler"] = resolve_sampler_id(value)
     except InvalidRecipe:
@@ -230,7 +258,28 @@ def _restore_sampler(value: str, restored: dict[str, Any], unmapped: list[tuple[
 
 
 
-def restore_from_json(text: str) -> RestoredRecipe:
-    """Our own recipe JSON (any version this release reads) as a RestoredRecipe of every field."""
-    recipe = Recipe.from_json(text)
-    return RestoredRecipe("noisescope", {f.name: getattr(recipe, f.name) for f in fields(recipe)})
+MAX_RECIPE_JSON = 1 << 20  # a recipe is a few hundred bytes; a megabyte is plenty for long prompts
+
+
+def restore_from_json(text: str, model_hash: str | None = None, sample: int | None = None) -> RestoredRecipe:
+    """Our own recipe JSON (any version this release reads) as a RestoredRecipe of every field.
+
+    Hostile text gets InvalidRecipe, never a Python error: over MAX_RECIPE_JSON, nested past
+    the parser's recursion limit, or an integer longer than Python converts (4,300 digits).
+    `sample` (from the file's `Batch pos`): the file is that sample of the batch; the recipe
+    stays the batch's (running it again makes this image as sample `sample`), and a note names
+    the sample's own seed, which `show` prints (issue 12: it gave only the batch's first seed)."""
+    if len(text) > MAX_RECIPE_JSON:
+        raise InvalidRecipe(f"the recipe JSON is {len(text):,} characters; at most {MAX_RECIPE_JSON:,} are read")
+    try:
+        recipe = Recipe.from_json(text)
+    except RecursionError:
+        raise InvalidRecipe("the recipe JSON is nested too deeply to be a recipe") from None
+    except ValueError as exc:  # int() past sys.get_int_max_str_digits
+        raise InvalidRecipe(f"the recipe JSON holds a value that cannot be read: {exc}") from None
+    values = {f.name: getattr(recipe, f.name) for f in fields(recipe)}
+    notes: tuple[str, ...] = ()
+    if sample is not None and 0 < sample < recipe.batch:
+        notes = (f"this image is sample {sample} of a batch of {recipe.batch}: its own seed is {recipe.seed + sample} "
+                 f"(the recipe's seed {recipe.seed} is the batch's first)",)
+    return RestoredRecipe("noisescope", values, model_hash=model_hash, notes=notes, sample=sample)

@@ -8,12 +8,16 @@ by the process itself) is swept the next time the same file is exported.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
+import os
+import tempfile
 import time
 from dataclasses import InitVar, dataclass, field, replace
 from pathlib import Path
 
+from engine.atomic import explain_os_error
 from engine.errors import ExportError
 from engine.export.animation import AnimationOptions
 from engine.export.formats import registry
@@ -21,6 +25,8 @@ from engine.export.formats.base import ExportOptions, Needs, started_recipe
 from engine.trajectory import Trajectory
 
 STALE_AFTER_S = 600  # a temporary file this old belongs to no export still running
+NAME_ROOM = 128  # bytes an export's file names take inside the output folder (the stem, suffix and .part)
+PATH_MAX = 4096  # Linux's limit on a whole path; others are not smaller in practice
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,28 @@ def export_run(trajectory: Trajectory, out_dir: Path, plan: ExportPlan, model_ha
             sweep_stale_parts(target)
             written.append(ExportedFile(format.id, format.write(trajectory, target, options, model_hash)))
     return written
+
+
+def check_output_folder(folder: Path) -> Path:
+    """ExportError, before a run, when its files could not be written into `folder`: a path too long,
+    a file where the folder should be, or a place this process cannot write. Creates nothing."""
+    folder = Path(folder).expanduser()
+    target = folder / ("x" * NAME_ROOM)  # the longest name an export writes there (its temporary file)
+    try:
+        name_max = 255
+        if any(len(os.fsencode(part)) > name_max for part in folder.parts):
+            raise OSError(errno.ENAMETOOLONG, "File name too long")
+        if len(os.fsencode(str(target.absolute()))) >= PATH_MAX:
+            raise OSError(errno.ENAMETOOLONG, "File name too long")
+        existing = folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent  # the folder would be made inside its nearest existing parent
+        if not existing.is_dir():
+            raise ExportError(f"cannot write into {folder}: {existing} is a file, not a folder; choose a folder")
+        tempfile.TemporaryFile(dir=existing).close()  # the test that also holds for root and read-only disks
+    except OSError as exc:
+        raise ExportError(explain_os_error(exc, target)) from None
+    return folder
 
 
 def sweep_stale_parts(target: Path, older_than_s: float = STALE_AFTER_S) -> None:

@@ -2,7 +2,8 @@
 
 Tensors: per-step uint8 previews stacked as (steps, B, H, W, C) (`x_t`, `x0`, and `noise`
 where the family has one), per-step `index`, `timestep`, `sigma`, `elapsed_s`, and `final`
-when the run finished. Metadata (strings): the recipe JSON, model name, device, outcome,
+when the run finished; latent models' runs add `latents`, (steps, B, 4, h, w) float16 x0 latents,
+so a step decodes at full quality later without the UNet (files without it still load). Metadata (strings): the recipe JSON, model name, device, outcome,
 duration and total steps. safetensors runs no code on load, so a file from anyone is safe.
 """
 
@@ -42,6 +43,9 @@ def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
     noise = [s.noise for s in steps if s.noise is not None]
     if len(noise) == len(steps):
         tensors["noise"] = np.stack(noise)
+    latents = [s.latents for s in steps if s.latents is not None]
+    if latents and len(latents) == len(steps):
+        tensors["latents"] = np.stack(latents).astype(np.float16, copy=False)
     if trajectory.final is not None:
         tensors["final"] = np.ascontiguousarray(trajectory.final)
     metadata = {
@@ -83,11 +87,12 @@ def load_trajectory(path: Path) -> Trajectory:
         tensors = load_file(str(path))
     except Exception as exc:
         raise ExportError(f"{path}: the trajectory is corrupt or truncated ({exc})") from None
-    noise = tensors.get("noise")
+    noise, latents = tensors.get("noise"), tensors.get("latents")
     steps = [
         Step(index=int(tensors["index"][i]), total=int(tensors["total"][i]), timestep=float(tensors["timestep"][i]),
              sigma=float(tensors["sigma"][i]), x_t=frozen_array(tensors["x_t"][i]), x0=frozen_array(tensors["x0"][i]),
-             noise=frozen_array(noise[i]) if noise is not None else None, elapsed_s=float(tensors["elapsed_s"][i]))
+             noise=frozen_array(noise[i]) if noise is not None else None, elapsed_s=float(tensors["elapsed_s"][i]),
+             latents=frozen_array(latents[i]) if latents is not None else None)
         for i in range(len(tensors["index"]))
     ]
     final = tensors.get("final")

@@ -18,15 +18,23 @@ def xmp_packet(recipe_json: str) -> bytes:
 
 
 def xmp_recipe(xmp: bytes | str | None) -> str | None:
-    """The recipe JSON in a packet xmp_packet wrote; None for any other (or broken) packet."""
+    """The recipe JSON in a packet xmp_packet wrote, also after another tool rewrote the packet
+    (an `<?xpacket?>` wrapper, other namespaces, pretty-printing, or the attribute turned into a
+    `<noisescope:recipe>` element, as exiftool and Adobe's XMP toolkit may write it); None for
+    any other or broken packet. A DOCTYPE is refused unread: XMP has none, and entity
+    definitions are how XML bombs expand."""
     if not xmp:
         return None
-    try:
-        root = ElementTree.fromstring(xmp)
-    except ElementTree.ParseError:
+    text = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else xmp
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return None
+    try:
+        root = ElementTree.fromstring(text.strip().lstrip("\ufeff"))
+    except (ElementTree.ParseError, ValueError):
+        return None
+    name = f"{{{XMP_NAMESPACE}}}recipe"
     for element in root.iter():
-        value = element.get(f"{{{XMP_NAMESPACE}}}recipe")
-        if value:
-            return value
+        value = element.get(name) or (element.text if element.tag == name else None)
+        if value and value.strip():
+            return value.strip()
     return None

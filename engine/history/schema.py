@@ -52,19 +52,24 @@ class NewerSchema(NoisescopeError):
 
 
 def migrate(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the migrations the database lacks, up to `target`; returns the version reached."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise NewerSchema(f"the history was written by a newer Noisescope (schema {version}, this one reads "
-                          f"{SCHEMA_VERSION})")
-    for number in range(version + 1, target + 1):
-        connection.execute("BEGIN IMMEDIATE")
+    """Apply the migrations the database lacks, up to `target`; returns the version reached.
+
+    The version is read inside the BEGIN IMMEDIATE that applies the next migration: two processes
+    opening a fresh database at once would otherwise both read 0 and both create the tables."""
+    while True:
+        connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another process migrates
         try:
-            for statement in MIGRATIONS[number - 1]:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise NewerSchema(f"the history was written by a newer Noisescope (schema {version}, this one "
+                                  f"reads {SCHEMA_VERSION})")
+            if version >= target:
+                connection.execute("COMMIT")
+                return version if version > target else target
+            for statement in MIGRATIONS[version]:
                 connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number}")
+            connection.execute(f"PRAGMA user_version = {version + 1}")
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-    return max(version, target)

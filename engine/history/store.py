@@ -165,7 +165,7 @@ class History:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode = WAL")
+            _set_wal(connection)
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
             self._local.connection = connection
@@ -184,6 +184,20 @@ class History:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+
+def _set_wal(connection: sqlite3.Connection, wait_s: float = 10.0) -> None:
+    """Turn on WAL. SQLite answers "database is locked" at once, without its busy timeout, when another
+    process is turning a fresh file to WAL at the same moment: so wait here as the timeout would."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _record(row: tuple[Any, ...], exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:

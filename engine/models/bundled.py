@@ -23,14 +23,18 @@ from engine.models.formats.noisescope import (  # noqa: F401 (re-exported for ol
 )
 from engine.models.info import ModelInfo
 from engine.models.loaded import DecoderModel, DiffusionModel, ImageDecoder, LoadedModel
+from engine.models.safetensors_header import safetensors_parameter_count
 from engine.models.weights import read_weights
 
 
 def load_bundled(info: ModelInfo, device: torch.device, dtype: torch.dtype) -> LoadedModel:
     folder = Path(info.source)
     config = read_config(folder)
-    module = build_module(config["architecture"], config["architecture_config"])
-    load_state(module, read_weights(weights_path(folder, config)), folder)
+    weights = weights_path(folder, config)
+    values = safetensors_parameter_count(weights) if weights.suffix == ".safetensors" else None
+    # Checked and sized on the meta device first: nothing larger than the weights is allocated.
+    module = build_module(config["architecture"], config["architecture_config"], folder / CONFIG_NAME, values)
+    load_state(module, read_weights(weights), folder)
     to_device(module, device, dtype)
     if info.family == Family.DIFFUSION:
         return DiffusionModel(info, module, dict(config["scheduler"]), config.get("null_label"), device, dtype)

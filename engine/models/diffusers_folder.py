@@ -1,4 +1,7 @@
-"""Loading diffusers pipeline folders (layout and description: formats/diffusers.py)."""
+"""Loading diffusers pipeline folders (layout and description: formats/diffusers.py).
+
+Pixel-space UNet2DModel folders are read here by hand (as before; this reader grows no further);
+Stable Diffusion and SDXL folders go to diffusers' own from_pretrained (text_to_image_folder.py)."""
 
 from __future__ import annotations
 
@@ -17,13 +20,17 @@ from engine.models.formats.diffusers import (  # noqa: F401 (re-exported for old
     unet_parts,
 )
 from engine.models.info import ModelInfo
-from engine.models.loaded import DiffusionModel
+from engine.models.loaded import DiffusionModel, LoadedModel
 from engine.models.weights import read_weights
 
 _unet_parts = unet_parts  # the name older callers used
 
 
-def load_diffusers(info: ModelInfo, device: torch.device, dtype: torch.dtype) -> DiffusionModel:
+def load_diffusers(info: ModelInfo, device: torch.device, dtype: torch.dtype) -> LoadedModel:
+    if info.takes_text:  # SD / SDXL: diffusers' own pipeline class, not this hand-written reader
+        from engine.models.text_to_image_folder import load_text_to_image
+
+        return load_text_to_image(info, device, dtype)
     from diffusers import UNet2DModel
 
     folder = Path(info.source)

@@ -30,6 +30,10 @@ class ModelInfo:
     pipeline: str = ""  # key of the pipeline table that runs it; "" = the family's default
     default_guidance: float | None = None  # guidance used when a recipe leaves it unset
     fixed_size: bool = True  # the model only makes height x width images; a recipe's size is ignored
+    takes_text: bool = False  # conditioned on a text prompt (TextPrompt recipes)
+    size_multiple: int = 8  # width and height must be multiples of this (models that take a size)
+    latent_space: str | None = None  # "sd" (SD 1.x/2.x) or "sdxl": which latent-to-RGB map previews use
+    prediction_type: str | None = None  # the scheduler config's "epsilon", "v_prediction" ... (diffusers)
 
     def __post_init__(self) -> None:
         # Frozen, so set through object.__setattr__; normalising here keeps every constructor short.
@@ -39,6 +43,8 @@ class ModelInfo:
 
     @property
     def conditioning(self) -> str:
+        if self.takes_text:
+            return "text prompt"
         return "class labels" if self.labels else "none"
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,4 +45,28 @@ class DecoderModel:
     dtype: torch.dtype
 
 
-LoadedModel = DiffusionModel | DecoderModel
+@dataclass
+class TextToImageModel:
+    """A Stable Diffusion (1.x/2.x) or SDXL pipeline in memory: a diffusers StableDiffusionPipeline or
+    StableDiffusionXLPipeline built from local files only. The text-to-image loop uses pipe.unet,
+    pipe.vae, pipe.encode_prompt and pipe.scheduler.config, never the pipeline's own __call__."""
+
+    info: ModelInfo
+    pipe: Any
+    device: torch.device
+    dtype: torch.dtype
+
+    @property
+    def scheduler_config(self) -> dict[str, Any]:
+        return dict(self.pipe.scheduler.config)
+
+    @property
+    def prediction_type(self) -> str:
+        return self.scheduler_config.get("prediction_type", "epsilon")
+
+    @property
+    def is_sdxl(self) -> bool:
+        return getattr(self.pipe, "text_encoder_2", None) is not None
+
+
+LoadedModel = DiffusionModel | DecoderModel | TextToImageModel

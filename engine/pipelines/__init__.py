@@ -21,6 +21,7 @@ from engine.recipe import Recipe
 PIPELINE_MODULES = {
     "class-conditional-diffusion": "engine.pipelines.class_conditional_diffusion",
     "decoder": "engine.pipelines.decoder",
+    "text-to-image": "engine.pipelines.text_to_image",
 }
 
 

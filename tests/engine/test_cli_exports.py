@@ -67,7 +67,7 @@ def test_show_an_a1111_png(tmp_path, capsys):
     Image.new("RGB", (4, 4)).save(tmp_path / "cat.png", pnginfo=info)
     code, out, _ = run_cli(capsys, "show", tmp_path / "cat.png")
     assert code == 0 and "A1111 parameters" in out and re.search(r"(?im)^\s+sampler\s+euler$", out)
-    assert "not restored: Clip skip: 2" in out and "not restored: Prompt: a cat" in out
+    assert "not restored: Clip skip: 2" in out and "a cat (negative: dog)" in out  # issue 9: the prompt restores
 
 
 def test_errors_are_one_line_and_exit_2(tiny_models, tmp_path, capsys):

@@ -23,12 +23,12 @@ def _with_pipeline(tiny_models, tmp_path, key: str):
 
 
 def test_an_unknown_pipeline_fails_clearly_before_loading(tiny_models, tmp_path):
-    folder = _with_pipeline(tiny_models, tmp_path, "text-to-image")
+    folder = _with_pipeline(tiny_models, tmp_path, "image-to-video")
     (folder / "model.safetensors").write_bytes(b"never read")  # proves nothing was loaded
     failure = failure_of(Recipe(model=str(folder), seed=1))
     assert failure.kind == "model_load"
-    assert "pipeline 'text-to-image'" in failure.message and "tiny-gan" in failure.message
-    assert "class-conditional-diffusion, decoder" in failure.message
+    assert "pipeline 'image-to-video'" in failure.message and "tiny-gan" in failure.message
+    assert "class-conditional-diffusion, decoder, text-to-image" in failure.message
 
 
 def test_run_dispatches_through_the_table(tiny_models, tmp_path, monkeypatch):

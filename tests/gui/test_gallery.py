@@ -91,7 +91,7 @@ def test_model_rows_newest_first_with_thumbnails(qtbot, history, disk, tasks):
     settled(qtbot, model, 3)
     first = model.index(0)
     assert model.data(first, RUN_ID_ROLE) == 3
-    assert model.data(first).startswith("faces\nDDIM · 2 steps · seed 3")
+    assert model.data(first).startswith("faces\nDDIM · 2 steps\nseed 3")
     icon = model.data(first, Qt.ItemDataRole.DecorationRole)
     assert not icon.isNull() and icon.availableSizes()[0].width() >= 64
     assert "faces (diffusion)" in model.data(first, Qt.ItemDataRole.ToolTipRole)
@@ -234,7 +234,7 @@ def test_recipe_from_our_png_and_an_a1111_png(tmp_path):
     assert result.ok and result.recipe.steps == 20 and result.recipe.sampler == "euler"
     assert result.recipe.guidance == 7.0 and result.recipe.seed == 3
     assert result.recipe.model == "tiny-diffusion" and result.recipe.batch == 4
-    assert "Not restored: Prompt, Negative prompt, Clip skip." in result.message
+    assert "Not restored: Clip skip." in result.message  # the prompt lines restore (issue 9)
     assert "model 'sd15' is not installed" in result.message
 
     (tmp_path / "plain.png").write_bytes((tmp_path / "ours.png").read_bytes()[:20])

@@ -178,6 +178,8 @@ def test_dropping_our_png_restores_its_recipe(qtbot, studio, tmp_path):
     recipe = Recipe(model="tiny-uncond", sampler="euler", steps=7, seed=77, batch=2)
     path = save_png(np.zeros((8, 8, 1), np.uint8), tmp_path / "ours.png", recipe)
     drop_file(studio.window, path)
+    # issue 12: the file is read on the disk thread; its result arrives a moment later
+    qtbot.waitUntil(lambda: "ours.png" in studio.window.statusBar().currentMessage(), timeout=10_000)
     assert (vm.form.fields.model, vm.form.fields.sampler, vm.form.fields.steps, vm.form.fields.seed) == ("tiny-uncond", "euler", 7, 77)
     assert vm.form.fields.seed_locked and vm.form.fields.batch == 2
     assert "ours.png" in studio.window.statusBar().currentMessage() and vm.status.error is None
@@ -192,6 +194,7 @@ def test_dropping_an_a1111_png_lists_what_was_not_restored(qtbot, studio, tmp_pa
                                 "Model: sd15, Clip skip: 2")
     Image.new("RGB", (4, 4)).save(tmp_path / "a1111.png", pnginfo=info)
     drop_file(studio.window, tmp_path / "a1111.png")
+    qtbot.waitUntil(lambda: "a1111.png" in studio.window.statusBar().currentMessage(), timeout=10_000)
     assert (vm.form.fields.steps, vm.form.fields.seed, vm.form.fields.sampler) == (12, 99, "euler")
     assert vm.form.fields.model == "tiny-diffusion"  # sd15 is not installed: kept
     message = studio.window.statusBar().currentMessage()

@@ -75,5 +75,10 @@ class ZipOfSteps(ExportFormat):
             raise ExportError(f"{path}: no such file") from None
         except (zipfile.BadZipFile, OSError) as exc:
             raise ExportError(f"{Path(path).name} is not a ZIP Noisescope can read ({exc})") from None
-        return restore_from_json(comment.decode()) if comment.startswith(b"{") else None
+        if not comment.startswith(b"{"):
+            return None
+        try:
+            return restore_from_json(comment.decode())
+        except UnicodeDecodeError:
+            raise ExportError(f"{Path(path).name}: its comment is not UTF-8, so not a recipe") from None
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from engine.models.info import ModelInfo
 
 # Tried in this order; the first whose detect() is true describes the folder.
-FORMAT_MODULES = ("engine.models.formats.diffusers", "engine.models.formats.noisescope")
+FORMAT_MODULES = ("engine.models.formats.diffusers", "engine.models.formats.noisescope",
+                  "engine.models.formats.single_file")  # files, not folders: last
 
 
 class ModelFormat(Protocol):

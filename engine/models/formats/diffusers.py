@@ -1,5 +1,11 @@
-"""Diffusers pipeline folders, as `DDPMPipeline.save_pretrained` writes them:
-model_index.json, unet/ (config.json + weights), scheduler/ (scheduler_config.json)."""
+"""Diffusers pipeline folders, routed by model_index.json's `_class_name`:
+
+- StableDiffusionPipeline / StableDiffusionXLPipeline: text-to-image (formats/stable_diffusion.py);
+- pixel-space UNet2DModel pipelines (DDPMPipeline, DDIMPipeline: unet/ and scheduler/ only), as
+  `DDPMPipeline.save_pretrained` writes them: class-conditional diffusion;
+- anything else (latent diffusion with a VQModel, consistency models, score SDE ...) is refused
+  with a message naming the class found.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,14 @@ from typing import Any
 from engine.errors import ModelLoadError
 from engine.kinds import Family
 from engine.models.formats import register_format, weights_hash
+from engine.models.formats.stable_diffusion import TEXT_TO_IMAGE_CLASSES, text_to_image_info, weights_of
 from engine.models.info import ModelInfo
 from engine.models.safetensors_header import safetensors_parameter_count
 
 INDEX_NAME = "model_index.json"
 WEIGHT_NAMES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
+# Pixel-space pipelines whose loop is the class-conditional one: a UNet2DModel and a DDPM-family scheduler.
+UNET2D_CLASSES = ("DDPMPipeline", "DDIMPipeline", "PNDMPipeline")
 
 
 def is_diffusers_folder(folder: Path) -> bool:
@@ -35,6 +44,18 @@ def read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def pipeline_class(folder: Path) -> tuple[dict[str, Any], str]:
+    """model_index.json and the pipeline class it names; ModelLoadError for one Noisescope cannot run."""
+    index = read_json(folder / INDEX_NAME)
+    class_name = str(index.get("_class_name", ""))
+    if class_name in TEXT_TO_IMAGE_CLASSES or class_name in UNET2D_CLASSES:
+        return index, class_name
+    supported = ", ".join((*TEXT_TO_IMAGE_CLASSES, *UNET2D_CLASSES))
+    found = f"a {class_name}" if class_name else "no _class_name"
+    raise ModelLoadError(f"{folder}: model_index.json names {found}, which Noisescope cannot run "
+                         f"(supported diffusers pipelines: {supported})")
+
+
 def unet_parts(folder: Path) -> tuple[dict[str, Any], Path]:
     """The UNet's config and weight file; ModelLoadError for anything but a UNet2DModel pipeline."""
     index = read_json(folder / INDEX_NAME)
@@ -52,6 +73,9 @@ def unet_parts(folder: Path) -> tuple[dict[str, Any], Path]:
 
 
 def diffusers_info(folder: Path, origin: str) -> ModelInfo:
+    index, class_name = pipeline_class(folder)
+    if class_name in TEXT_TO_IMAGE_CLASSES:
+        return text_to_image_info(folder, index, class_name, origin, DiffusersFormat.id)
     config, weights = unet_parts(folder)
     sample_size = config.get("sample_size", 32)
     height, width = (sample_size, sample_size) if isinstance(sample_size, int) else tuple(sample_size)
@@ -84,6 +108,11 @@ class DiffusersFormat:
         return diffusers_info(folder, origin)
 
     def weights_file(self, info: ModelInfo) -> Path:
+        if info.takes_text:  # the UNet's file identifies a text-to-image folder
+            weights = weights_of(Path(info.source), "unet")
+            if weights is None:
+                raise ModelLoadError(f"{info.source}/unet: no weights (*.safetensors or *.bin)")
+            return weights
         return unet_parts(Path(info.source))[1]
 
     def load(self, info: ModelInfo, device, dtype):

@@ -14,11 +14,21 @@ config.json:
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelLoadError
 from engine.kinds import Family
+from engine.models.architectures.checks import (
+    MAX_CHANNELS,
+    MAX_CLASSES,
+    MAX_LATENT_DIM,
+    MAX_SIDE,
+    check_architecture,
+    whole,
+)
 from engine.models.formats import register_format, weights_hash
 from engine.models.info import ModelInfo
 from engine.models.safetensors_header import safetensors_parameter_count
@@ -26,6 +36,7 @@ from engine.models.safetensors_header import safetensors_parameter_count
 FORMAT = "noisescope-model"
 CONFIG_NAME = "config.json"
 DEFAULT_GUIDANCE = 3.0  # what the bundled digits model was tuned for
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a config is a few KB; a bigger "config.json" is not one
 
 
 def is_bundled_folder(folder: Path) -> bool:
@@ -33,19 +44,25 @@ def is_bundled_folder(folder: Path) -> bool:
     if not config.is_file():
         return False
     try:
+        if config.stat().st_size > MAX_CONFIG_BYTES:
+            return True  # read_config says what is wrong
         return json.loads(config.read_text()).get("format") == FORMAT
     except (OSError, ValueError, AttributeError):
         return True  # claims to be ours by name; reading it will say what is wrong
 
 
 def read_config(folder: Path) -> dict[str, Any]:
+    """config.json, read and checked: every value the app uses has the right type and a sane size."""
     path = folder / CONFIG_NAME
     try:
+        _regular_file(path, "config.json")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ModelLoadError(f"{path}: {path.stat().st_size:,} bytes is too large for a config file")
         config = json.loads(path.read_text())
     except OSError as exc:
         raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
-    except ValueError as exc:
-        raise ModelLoadError(f"{path}: not valid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ModelLoadError(f"{path}: not valid JSON ({str(exc)[:200]})") from None
     if not isinstance(config, dict):
         raise ModelLoadError(f"{path}: expected a JSON object")
     missing = [k for k in ("name", "family", "architecture", "architecture_config", "height", "width", "channels")
@@ -54,15 +71,55 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise ModelLoadError(f"{path}: missing field(s) {', '.join(missing)}")
     if config["family"] not in tuple(Family):
         raise ModelLoadError(f"{path}: family must be diffusion, vae or gan, not {config['family']!r}")
-    if config["family"] == Family.DIFFUSION and "scheduler" not in config:
-        raise ModelLoadError(f"{path}: a diffusion model needs a scheduler config")
+    if config["family"] == Family.DIFFUSION and not isinstance(config.get("scheduler"), dict):
+        raise ModelLoadError(f"{path}: a diffusion model needs a scheduler config (a JSON object)")
     if config["family"] != Family.DIFFUSION and "latent_dim" not in config:
         raise ModelLoadError(f"{path}: a {config['family']} model needs latent_dim")
+    _check_values(config, path)
+    check_architecture(config["architecture"], config["architecture_config"], path)
     return config
 
 
+def _check_values(config: dict[str, Any], path: Path) -> None:
+    for key in ("height", "width"):
+        whole(config[key], key, path, 1, MAX_SIDE, "larger images do not fit in a desktop's memory")
+    whole(config["channels"], "channels", path, 1, MAX_CHANNELS)
+    if "latent_dim" in config:
+        whole(config["latent_dim"], "latent_dim", path, 1, MAX_LATENT_DIM)
+    for key in ("name", "description", "pipeline", "weights"):
+        if key in config and not isinstance(config[key], str):
+            raise ModelLoadError(f"{path}: {key} must be text, not {config[key]!r}")
+    if not config["name"].strip():
+        raise ModelLoadError(f"{path}: name must not be empty")
+    labels = config.get("labels")
+    if labels is not None and (not isinstance(labels, list) or len(labels) > MAX_CLASSES
+                               or not all(isinstance(label, str | int) for label in labels)):
+        raise ModelLoadError(f"{path}: labels must be a list of at most {MAX_CLASSES:,} class names, or null")
+    if config.get("null_label") is not None:
+        whole(config["null_label"], "null_label", path, 0, MAX_CLASSES)
+
+
+def _regular_file(path: Path, what: str) -> None:
+    """os.stat, never open: opening a FIFO or a device named like a model file blocks or never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path}: {what} is missing") from None
+    if not stat.S_ISREG(mode):
+        raise ModelLoadError(f"{path}: {what} is not a regular file (a folder, FIFO or device); "
+                             "replace it with the file itself")
+
+
 def weights_path(folder: Path, config: dict[str, Any]) -> Path:
-    return folder / config.get("weights", "model.safetensors")
+    """The weight file named by the config: a regular file inside the model folder, or ModelLoadError."""
+    name = config.get("weights", "model.safetensors")
+    path = folder / name
+    inside = folder.resolve()
+    if Path(name).is_absolute() or not path.resolve().is_relative_to(inside):
+        raise ModelLoadError(f"{folder / CONFIG_NAME}: weights {name!r} must name a file inside the model "
+                             f"folder {folder}")
+    _regular_file(path, "weight file")
+    return path
 
 
 def _default_guidance(config: dict[str, Any], path: Path) -> float | None:

@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--model")
+    parser.add_argument("--models-folder", type=Path, action="append", default=[],
+                        help="also offer the models in this folder (e.g. a Stable Diffusion folder)")
+    parser.add_argument("--prompt", default="a watercolour lighthouse at dusk")
     parser.add_argument("--sampler", default="dpmpp_2m")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch", type=int, default=16)
@@ -49,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
     os.environ.setdefault("NOISESCOPE_DATA_DIR", scratch.name)  # a fresh history: the gallery shows these runs
     import qasync
+
+    from engine.config_file import add_session_models_folder
+
+    for folder in args.models_folder:
+        add_session_models_folder(folder)
 
     app = QApplication(["noisescope"])
     loop = qasync.QEventLoop(app, already_running=True)
@@ -68,9 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: bool(vm.form.models))
     model = args.model or vm.form.fields.model
     info = vm.form.model_info(model)
+    if info is None:
+        print(f"no model {model!r}: {', '.join(m.name for m in vm.form.models)} (--models-folder?)", file=sys.stderr)
+        return 2
     label = args.label if info and info.labels and args.label in info.labels else None
     vm.form.restore_fields({"model": model, "sampler": args.sampler, "steps": args.steps, "batch": args.batch,
-                            "seed": args.seed, "seed_locked": True, "label": label})
+                            "seed": args.seed, "seed_locked": True, "label": label,
+                            **({"prompt": args.prompt} if info.takes_text else {})})
     wait(lambda: vm.status.loaded_model == model or vm.status.error is not None)
     window.grab().save(str(args.out / "1-ready.png"))
     window.controls.generate.click()

@@ -1,4 +1,4 @@
-"""The user's settings file: what the CLI and the window both read (today: extra models folders).
+"""The user's settings file: what the CLI and the window both read (extra models folders, the preview budget).
 
 A small JSON file in the platform's config folder (platformdirs), or in NOISESCOPE_CONFIG_DIR,
 or, when only NOISESCOPE_DATA_DIR is set (tests, portable installs), beside the data. Written
@@ -6,7 +6,8 @@ atomically, so a crash never leaves half a file. An unreadable or malformed file
 empty settings: the caller asks `problems()` to tell the person, instead of failing to start.
 
     {"models_folders": ["/home/me/stable-diffusion-webui/models/Stable-diffusion",
-                        "/home/me/ComfyUI/models/checkpoints"]}
+                        "/home/me/ComfyUI/models/checkpoints"],
+     "preview_budget_gb": 2}
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import platformdirs
 
 from engine.atomic import write_atomically
 from engine.errors import NoisescopeError
+from engine.memory import DEFAULT_PREVIEW_BUDGET, GB
 from engine.paths import APP_NAME
 
 CONFIG_NAME = "config.json"
 MODELS_FOLDERS = "models_folders"
+PREVIEW_BUDGET = "preview_budget_gb"  # GB of step previews a run keeps before thinning them; 0: no limit
 
 _lock = threading.Lock()
 _session_folders: list[Path] = []  # --models-folder for this process only (not saved)
@@ -101,6 +104,24 @@ def save_models_folders(folders: list[Path]) -> Path:
     return path
 
 
+def preview_budget() -> int | None:
+    """Bytes of step previews one run keeps before only every k-th step is kept (engine/trajectory.py);
+    None: no limit. The default when the setting is absent or not a number (problems() says so)."""
+    value = read_config()[0].get(PREVIEW_BUDGET)
+    if value is None or _budget_problem(value):
+        return DEFAULT_PREVIEW_BUDGET
+    return int(value * GB) or None
+
+
+def _budget_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e6:
+        return (f"{config_path()}: {PREVIEW_BUDGET} must be a number of GB (0 for no limit), not {value!r}; "
+                f"using {DEFAULT_PREVIEW_BUDGET // GB} GB")
+    return None
+
+
 def problems() -> list[str]:
-    problem = read_config()[1]
-    return [problem] if problem else []
+    data, problem = read_config()
+    budget = data.get(PREVIEW_BUDGET)
+    found = [problem, _budget_problem(budget) if budget is not None else None]
+    return [line for line in found if line]

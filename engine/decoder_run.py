@@ -10,15 +10,14 @@ import torch
 
 from engine.events import Cancelled, Event, Finished, Step, started
 from engine.models.loaded import DecoderModel
-from engine.noise import initial_noise, sample_generators
+from engine.noise import start_noise
 from engine.previews import images_to_uint8, to_numpy
 from engine.recipe import Recipe
 
 
 def sample_latents(model: DecoderModel, recipe: Recipe) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Latents (and class ids) for each sample, from its own seeded generator."""
-    generators = sample_generators(recipe.seed, recipe.batch)
-    latents = initial_noise(generators, (model.latent_dim,))
+    generators, latents = start_noise(recipe, (model.latent_dim,))
     labels = None
     if model.info.labels:
         if recipe.label is not None:

@@ -47,3 +47,9 @@ class OutOfMemory(NoisescopeError):
 
 class ExportError(NoisescopeError):
     kind = ErrorKind.EXPORT
+
+
+class CompareError(NoisescopeError):
+    """Runs that cannot be compared: too few or too many, no steps, different image sizes."""
+
+    kind = ErrorKind.EXPORT

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from engine.branch import Branch
 from engine.conditioning import (
     ClassLabel,
     Conditioning,
@@ -61,11 +62,14 @@ class Recipe:
     steps: int = 30
     guidance: float | None = None  # None: the model's own default
     seed: int = 0
+    variation_seed: int = 0  # A1111's variation ("subseed"): its noise is slerped in by variation_strength
+    variation_strength: float = 0.0
     batch: int = 1
     eta: float = 0.0
     width: int | None = None  # None: the model's size; ignored by models with a fixed size
     height: int | None = None
     device: str = "auto"
+    branch: Branch | None = None  # a branch: its parent run and the step it continues from (engine/branch.py)
 
     def __post_init__(self) -> None:
         for row in FIELDS:  # types and ranges, from the table; values normalised (sampler names to ids)
@@ -77,6 +81,8 @@ class Recipe:
             )
         if self.sampler != NO_SAMPLER:
             check_schedule(self.sampler, self.schedule)
+        if self.branch is not None:
+            self.branch.check_child(self)
 
     # -- conditioning shorthands (read-only) ---------------------------------------------------
     @property
@@ -100,8 +106,10 @@ class Recipe:
         data: dict[str, Any] = {VERSION_KEY: RECIPE_VERSION}
         for row in fields(self):
             value = getattr(self, row.name)
+            if row.name == "branch" and value is None:
+                continue  # a plain run's JSON stays as before branches existed
             data[row.name] = conditioning_to_dict(value) if row.name == "conditioning" else (
-                value.value if isinstance(value, Family) else value)
+                value.value if isinstance(value, Family) else value.to_dict() if isinstance(value, Branch) else value)
         return data
 
     def to_json(self) -> str:
@@ -138,6 +146,9 @@ class Recipe:
         if info.family == Family.DIFFUSION:
             if self.sampler == NO_SAMPLER:
                 raise InvalidRecipe("a diffusion model needs a sampler (see `noisescope samplers`)")
+            if info.train_timesteps is not None and self.steps > info.train_timesteps:
+                raise InvalidRecipe(f"model {info.name} was trained with {info.train_timesteps} timesteps: use at "
+                                    f"most {info.train_timesteps} steps (not {self.steps})")
             return recipe
         # VAE and GAN decode in one pass: no sampler, no schedule, one step.
         return replace(recipe, sampler=NO_SAMPLER, schedule=DEFAULT_SCHEDULE, steps=1, eta=0.0)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.branch import Branch
 from engine.conditioning import ClassLabel, Conditioning, TextPrompt, Unconditional, conditioning_from_dict
 from engine.errors import InvalidRecipe
 from engine.kinds import Family
@@ -45,6 +46,7 @@ DEFAULT_GUIDANCE = 3.0  # the bundled digits model's; recipe version 1 stored it
 
 # Widget kinds for the window's form.
 INT, FLOAT, CHOICE, TEXT, MODEL, CONDITIONING = "int", "float", "choice", "text", "model", "conditioning"
+BRANCH = "branch"  # not a form widget: set by branching a run (engine/branch.py)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class RecipeField:
             return self.unset_text
         if self.kind == FLOAT:
             return f"{value:g}"
-        if self.kind == CONDITIONING:
+        if self.kind in (CONDITIONING, BRANCH):
             return value.describe()
         if self.kind == CHOICE:
             return self.choice_label(value)
@@ -193,9 +195,13 @@ def _check_conditioning(field: RecipeField, value: Any) -> Conditioning:
     return conditioning_from_dict(value)  # a dict from JSON; InvalidRecipe if it is not one
 
 
+def _check_branch(field: RecipeField, value: Any) -> Branch:
+    return Branch.from_dict(value)  # a Branch, or its dict from JSON; InvalidRecipe if it is not one
+
+
 _CHECKS: dict[str, Callable[[RecipeField, Any], Any]] = {
     INT: _check_int, FLOAT: _check_float, CHOICE: _check_choice, TEXT: _check_text, MODEL: _check_text,
-    CONDITIONING: _check_conditioning,
+    CONDITIONING: _check_conditioning, BRANCH: _check_branch,
 }
 
 
@@ -235,6 +241,14 @@ FIELDS: tuple[RecipeField, ...] = (
     RecipeField("seed", "Seed", "seed of the first sample; each next sample takes the next seed", INT, minimum=0,
                 maximum=MAX_SEED, cli_flag="--seed", cli_help="seed of the first sample (default: a random one, "
                 "printed)", a1111_key="Seed", a1111_always=True),
+    RecipeField("variation_seed", "Variation seed", "a second seed whose start noise is blended in by the "
+                "variation strength (AUTOMATIC1111's variation seed); sample i of a batch takes variation seed + i "
+                "and keeps the seed", INT, minimum=0, maximum=MAX_SEED, cli_flag="--variation-seed",
+                a1111_key="Variation seed"),
+    RecipeField("variation_strength", "Variation strength", "how far the start noise is turned (slerp) from the "
+                "seed's towards the variation seed's: 0 the seed's own image, 1 the variation seed's", FLOAT,
+                minimum=0.0, maximum=1.0, step=0.05, cli_flag="--variation-strength",
+                a1111_key="Variation seed strength"),
     RecipeField("batch", "Batch", "number of samples", INT, minimum=1, maximum=MAX_BATCH, cli_flag="--batch",
                 a1111_key="Batch size"),
     RecipeField("eta", "Eta", "DDIM eta (0 deterministic, 1 like DDPM)", FLOAT, minimum=0.0, maximum=1.0, step=0.1,
@@ -250,6 +264,9 @@ FIELDS: tuple[RecipeField, ...] = (
                 INT, optional=True, minimum=8, maximum=MAX_SIZE, step=8, cli_flag="--height", unset_text="model size",
                 applies=lambda info, recipe: not info.fixed_size),
     RecipeField("device", "Device", "auto, cpu, cuda, cuda:N or mps", CHOICE, choices=DEVICES, cli_flag="--device"),
+    RecipeField("branch", "Branch of", "the run this one continues and the step it starts from; set by `noisescope "
+                "branch`", BRANCH, optional=True, unset_text="none (a run of its own)",
+                applies=lambda info, recipe: False),
 )
 
 _BY_NAME = {f.name: f for f in FIELDS}

@@ -11,6 +11,7 @@ free (engine/memory.py), load it through the cache, let the pipeline run.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,8 @@ _shared_cache = ModelCache()
 def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCache | None = None,
         extra_model_paths: Iterable[Path] = (), previews: bool = True) -> Iterator[Event]:
     resolved = recipe  # the model-checked recipe once known; events carry the best one we have
+    device: torch.device | None = None
+    failure: Failed | None = None
     try:
         info = find_model(recipe.model, extra_model_paths)
         resolved = recipe.check_against_model(info)
@@ -47,13 +50,19 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         model = (cache or _shared_cache).get(info, device, pick_dtype(device))
         yield from pipeline.run(model, resolved, cancel, previews=previews)  # Started first
     except NoisescopeError as exc:
-        yield Failed(resolved, exc.kind, exc.message)
+        failure = Failed(resolved, exc.kind, exc.message)
     except Exception as exc:
         if _is_out_of_memory(exc):
-            yield _out_of_memory(resolved)
+            failure = _out_of_memory(resolved, device)
         else:
             log.exception("run failed")
-            yield Failed(resolved, ErrorKind.INTERNAL, f"unexpected error: {type(exc).__name__}: {exc}")
+            failure = Failed(resolved, ErrorKind.INTERNAL, f"unexpected error: {type(exc).__name__}: {exc}")
+    # Outside the except block: the exception's traceback (whose frames hold the run's tensors) is gone,
+    # so its memory can be given back before the caller hears of the failure and starts the next run.
+    if failure is not None:
+        if failure.kind == ErrorKind.OUT_OF_MEMORY:
+            release_memory()
+        yield failure
 
 
 def free_bytes(device: torch.device) -> int | None:
@@ -63,12 +72,20 @@ def free_bytes(device: torch.device) -> int | None:
     return available_bytes() if device.type == "cpu" else None
 
 
-def _out_of_memory(recipe: Recipe) -> Failed:
+def release_memory() -> None:
+    """What a failed run left: tensors in reference cycles, and the GPU allocator's cached blocks."""
+    gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+    if torch.backends.mps.is_available():
+        torch.mps.empty_cache()
+
+
+def _out_of_memory(recipe: Recipe, device: torch.device | None) -> Failed:
     return Failed(recipe, OutOfMemory.kind,
-                  f"out of memory on {recipe.device}: lower the batch size (now {recipe.batch}) or use a "
-                  "smaller model; nothing was lost")
+                  f"out of memory on {device or recipe.device}: try a smaller batch (now {recipe.batch}) or image "
+                  "size, fewer steps, or keep fewer step previews (a lower preview budget); the run's memory "
+                  "was freed, so the next run can start")
 
 
 def _is_out_of_memory(exc: Exception) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from gui.decode_wiring import DecodeWiring
 from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
 from gui.export_actions import ExportActions
@@ -41,14 +42,15 @@ class Studio:
     history: HistoryWiring | None = None  # the gallery, recording runs, opening and dropping files
     exports: ExportActions | None = None  # File > Export
     disk: DiskWorker | None = None  # history writes and exports, off the GUI thread
+    decode: DecodeWiring | None = None  # "Decode this step", on the engine worker
     _closed: bool = False
 
     def start(self) -> None:
         self.adapter.start()
 
     def task_keepers(self) -> list:
-        """Each controller's own TaskKeeper: the run's, the history's, the export's."""
-        parts = (self.controller, self.history, self.exports)
+        """Each controller's own TaskKeeper: the run's, the history's, the export's, the decode's."""
+        parts = (self.controller, self.history, self.exports, self.decode)
         return [keeper for keeper in (getattr(part, "tasks", None) for part in parts) if keeper is not None]
 
     def close(self) -> bool:
@@ -88,7 +90,8 @@ def build_studio(settings: QSettings | None = None) -> Studio:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state)
-    studio = Studio(vm, adapter, controller, window, store, history, exports, disk)
+    decode = DecodeWiring(window.viewer, vm.status, adapter)
+    studio = Studio(vm, adapter, controller, window, store, history, exports, disk, decode)
     window.closing.connect(studio.close)
     return studio
 

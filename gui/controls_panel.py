@@ -6,7 +6,16 @@ sampler are hidden (or disabled, where their absence would be confusing), never 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.form_controls import FieldControl, PromptControl, SizePresetControl, describe_model, make_control
 from gui.recipe_form import RecipeForm, form_name, form_rows, text_rows
@@ -17,7 +26,16 @@ SECTIONS = (("Model", ("model",)), ("Prompt", ("prompt", "negative")),
             ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Seed", ("seed",)),
             ("Batch and conditioning", ("batch", "label", "guidance")), ("Size", ("width", "height")),
             ("Preview", ("preview",)))
-UNLABELLED = ("model", "seed", "prompt", "preview")  # the section title names it (these need the width)
+UNLABELLED = ("model", "seed", "prompt", "negative", "preview")  # the section title or a caption names it
+CAPTIONED = {"negative": "Negative prompt"}  # a caption line above a full-width control
+
+
+def _form_layout() -> QFormLayout:
+    layout = QFormLayout()
+    layout.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+    layout.setHorizontalSpacing(12)
+    layout.setVerticalSpacing(8)
+    return layout
 
 
 def _section(text: str) -> QLabel:
@@ -32,15 +50,18 @@ class ControlsPanel(QWidget):
         super().__init__(parent)
         self.recipe_form, self.status = form, status
         self.controls: dict[str, FieldControl] = {}
+        self._layouts: dict[QWidget, QFormLayout] = {}  # each control's form: the main one or "More"
+        self._captions: dict[str, QLabel] = {}
         self.model_caption = QLabel(objectName="caption", wordWrap=True)
         self.guidance_note = QLabel(objectName="caption", wordWrap=True)
         self.generate = QPushButton("Generate", objectName="generate", toolTip="Generate (Ctrl+Enter)")
         self.cancel = QPushButton("Cancel", objectName="cancel", toolTip="Cancel (Esc)")
 
-        self.form = QFormLayout()
-        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.form.setHorizontalSpacing(12)
-        self.form.setVerticalSpacing(8)
+        self.form = _form_layout()
+        # "More" has a form of its own: its long labels ("Variation strength") would otherwise widen the
+        # label column of every row and squeeze the inputs above.
+        self.more_form = _form_layout()
+        self.more_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow panel: label above
         rows = {form_name(row): row for row in (*form_rows(), *text_rows())}
         placed = {name for _, names in SECTIONS for name in names}
         sections = [*SECTIONS, ("More", tuple(name for name in rows if name not in placed))]
@@ -50,10 +71,11 @@ class ControlsPanel(QWidget):
             if not names:
                 continue
             heading = _section(title)
-            self.form.addRow(heading)
+            layout = self.more_form if title == "More" else self.form
+            layout.addRow(heading)
             self._sections.append((heading, names))
             for name in names:
-                self._add(make_control(rows[name], form))
+                self._add(make_control(rows[name], form), layout)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["model"].widget)[0] + 1, self.model_caption)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["guidance"].widget)[0] + 1, self.guidance_note)
         self.dice, self.lock = self.controls["seed"].dice, self.controls["seed"].lock
@@ -66,12 +88,24 @@ class ControlsPanel(QWidget):
                 control.box.submitted.connect(self.generateRequested)
 
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(14, 8, 14, 14)
         buttons.addWidget(self.generate, 2)
         buttons.addWidget(self.cancel, 1)
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(14, 6, 14, 6)
+        column.addLayout(self.form)
+        column.addLayout(self.more_form)
+        column.addStretch(1)
+        # The fields scroll (a text model's form is taller than a 700 px window); Generate stays in view.
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(fields)
+        self.fields_widget = fields
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 6, 14, 14)
-        layout.addLayout(self.form)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
         self.setMinimumWidth(270)
 
@@ -82,16 +116,28 @@ class ControlsPanel(QWidget):
         status.stateChanged.connect(self._sync_buttons)  # a bound method: let go when the panel is deleted
         self.refresh()
 
-    def _add(self, control: FieldControl) -> None:
+    def _add(self, control: FieldControl, layout: QFormLayout) -> None:
         name = control.name
         self.controls[name] = control
+        self._layouts[control.widget] = layout
         control.edited = lambda value, name=name: self.recipe_form.set_field(name, value)
+        if name in CAPTIONED:
+            caption = QLabel(CAPTIONED[name], objectName="caption")
+            self._captions[name] = caption
+            layout.addRow(caption)
         if name in UNLABELLED:
-            self.form.addRow(control.widget)
+            layout.addRow(control.widget)
         else:
-            self.form.addRow(control.row.label, control.widget)
+            layout.addRow(control.row.label, control.widget)
         if not hasattr(QWidget, name):  # panel.steps, panel.label ...: the input (width, height: controls[...])
             setattr(self, name, control.input)
+
+    def row_layout(self, widget: QWidget) -> QFormLayout:
+        """The form layout holding a control's (or a heading's) row."""
+        layout = self._layouts.get(widget)
+        if layout is None:
+            layout = self.more_form if self.more_form.getWidgetPosition(widget)[0] >= 0 else self.form
+        return layout
 
     def refresh(self) -> None:
         """Show the fields, and which controls apply (GUI thread, cheap)."""
@@ -99,7 +145,9 @@ class ControlsPanel(QWidget):
         f, caps, info = form.fields, form.capabilities(), form.model_info()
         for name, control in self.controls.items():
             control.show(getattr(f, name), form, caps)
-            self.form.setRowVisible(control.widget, caps.visible(name))
+            self.row_layout(control.widget).setRowVisible(control.widget, caps.visible(name))
+            if name in self._captions:
+                self.row_layout(control.widget).setRowVisible(self._captions[name], caps.visible(name))
             control.input.setEnabled(caps.enabled(name))
             if caps.visible(name) and not caps.enabled(name) and caps.one_pass:
                 # disabled, not hidden: the person sees why a one-pass decode has no sampler
@@ -113,7 +161,7 @@ class ControlsPanel(QWidget):
         self.size_preset.show()
         self.form.setRowVisible(self.size_preset.combo, caps.visible("width"))
         for heading, names in self._sections:
-            self.form.setRowVisible(heading, any(caps.visible(name) for name in names))
+            self.row_layout(heading).setRowVisible(heading, any(caps.visible(name) for name in names))
         self._sync_buttons()
 
     def _sync_buttons(self, *_) -> None:

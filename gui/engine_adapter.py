@@ -1,10 +1,12 @@
 """The thin adapter between the Qt GUI and the engine: one dedicated worker thread.
 
 The worker is the only thread that touches torch: it imports the engine's runtime (torch,
-diffusers: seconds; the GUI imports only the torch-free core), discovers the models, preloads one into the ModelCache, and iterates `engine.run`. Everything it produces
-(engine events and the adapter's own messages below: plain values and read-only numpy arrays)
-goes into a thread-safe deque; one queued signal wakes the GUI thread, which drains everything
-waiting in one go. The worker never waits for the GUI, and the GUI never waits for torch.
+diffusers: seconds; the GUI imports only the torch-free core), discovers the models, preloads one
+into the ModelCache, iterates `engine.run`, and runs small `call` jobs against that cache (a step
+decoded again: gui/decode_wiring.py). Everything it produces (engine events and the adapter's own
+messages below: plain values and read-only numpy arrays) goes into a thread-safe deque; one queued
+signal wakes the GUI thread, which drains everything waiting in one go. The worker never waits for
+the GUI, and the GUI never waits for torch.
 
 Each message is delivered in order and none is dropped here; display coalescing is the
 view-model's business (it records every Step and repaints at most once per frame).
@@ -21,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -32,6 +34,7 @@ from engine.models.catalog import default_model_name, discover_models, find_mode
 from engine.samplers.registry import SAMPLERS
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,22 @@ class ModelFailed:
     message: str
 
 
+@dataclass(frozen=True)
+class _CallOutcome:
+    """What a `call` job returned or raised, on its way to the GUI thread's future."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    def settle(self, future: asyncio.Future) -> None:
+        if future.done():
+            return
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.value)
+
+
 def is_terminal(event: Any) -> bool:
     return isinstance(event, (Finished, Cancelled, Failed))
 
@@ -89,9 +108,10 @@ class EngineAdapter(QObject):
         self._wake_pending = False
         self._ids = itertools.count(1)
         self._runs: dict[int, tuple[Callable[[Any], None], asyncio.Future, threading.Event]] = {}
+        self._calls: dict[int, asyncio.Future] = {}
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._doing = "starting"  # what the worker is busy with: starting, preload, run or idle
+        self._doing = "starting"  # what the worker is busy with: starting, preload, run, call or idle
         self._cache = None  # an engine.model_cache.ModelCache, made on the worker
         self._wanted_model: str | None = None
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
@@ -128,6 +148,19 @@ class EngineAdapter(QObject):
         finally:
             self._runs.pop(job_id, None)
 
+    async def call(self, fn: Callable[[Any], T]) -> T:
+        """Run `fn(model_cache)` on the worker (the only thread that touches torch), after the jobs
+        queued before it; its result, or the exception it raised, comes back here. The GUI thread
+        only awaits. Cancelling the awaiting task drops the result (fn itself runs to its end)."""
+        future = asyncio.get_running_loop().create_future()
+        job_id = next(self._ids)
+        self._calls[job_id] = future
+        self._jobs.put(("call", job_id, fn))
+        try:
+            return await future
+        finally:
+            self._calls.pop(job_id, None)
+
     def cancel_runs(self) -> None:
         """Ask every queued or running run to stop at its next step."""
         for _, _, cancel in self._runs.values():
@@ -160,6 +193,11 @@ class EngineAdapter(QObject):
             self._wake_pending = False
         while self._out:
             job_id, message = self._out.popleft()
+            if isinstance(message, _CallOutcome):
+                call = self._calls.get(job_id)
+                if call is not None:  # else its task was cancelled: nobody waits for it
+                    message.settle(call)
+                continue
             if job_id == 0:
                 if isinstance(message, Catalog):
                     self.catalogReady.emit(message)
@@ -206,6 +244,8 @@ class EngineAdapter(QObject):
             try:
                 if job[0] == "preload":
                     self._preload(job[1])
+                elif job[0] == "call":
+                    self._call(job[1], job[2])
                 else:
                     self._run(*job[1:])
             except Exception as exc:  # a bug; the run's waiter still gets a terminal event
@@ -239,12 +279,24 @@ class EngineAdapter(QObject):
         except NoisescopeError as exc:
             self._post(0, ModelFailed(name, exc.kind, exc.message))
         except torch.OutOfMemoryError:
-            self._post(0, ModelFailed(name, ErrorKind.OUT_OF_MEMORY, f"not enough memory to load {name}"))
+            self._cache.clear()  # whatever part of it was placed: the next model gets the memory
+            self._post(0, ModelFailed(name, ErrorKind.OUT_OF_MEMORY,
+                                      f"not enough memory to load {name}: close other programs using the GPU, "
+                                      "or pick a smaller model (a fp16 or pruned checkpoint)"))
         except Exception as exc:
             log.exception("preload failed")
             self._post(0, ModelFailed(name, ErrorKind.MODEL_LOAD, f"{name} could not be loaded: {exc}"))
         else:
             self._post(0, ModelReady(name, str(device), time.perf_counter() - started))
+
+    def _call(self, job_id: int, fn: Callable[[Any], Any]) -> None:
+        try:
+            outcome = _CallOutcome(value=fn(self._cache))
+        except Exception as exc:  # the caller decides what it means; it is raised where it awaits
+            if not isinstance(exc, NoisescopeError):
+                log.exception("engine call failed")  # a bug: its traceback goes to the log here
+            outcome = _CallOutcome(error=exc.with_traceback(None))  # not the frames: they hold tensors
+        self._post(job_id, outcome)
 
     def _run(self, job_id: int, recipe: Any, cancel: threading.Event) -> None:
         from engine.run import run

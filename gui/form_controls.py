@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -53,11 +54,28 @@ def describe_model(info) -> str:
     return " · ".join(parts)
 
 
+def let_shrink(widget: QWidget) -> None:
+    """Inputs may be narrower than their longest text, so the recipe panel fits a small window: a
+    combo elides its current item (its list still opens wide enough to read), a spin box its text."""
+    if isinstance(widget, QComboBox):
+        widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(6)
+    elif isinstance(widget, QAbstractSpinBox):
+        widget.setMinimumWidth(72)
+
+
+def fit_list_to_items(combo: QComboBox) -> None:
+    """The opened list as wide as its longest item (a long checkpoint name), even when the combo is not."""
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 8)
+
+
 class FieldControl:
     def __init__(self, row: RecipeField, input_widget: QWidget, widget: QWidget | None = None):
         self.row, self.name = row, form_name(row)
         self.input = input_widget  # what the person edits
         self.widget = widget or input_widget  # what the form row holds
+        let_shrink(input_widget)
         self.input.setToolTip(row.help)
         self.edited: Callable[[Any], None] = lambda value: None
         self._showing = False
@@ -120,6 +138,7 @@ class ChoiceControl(FieldControl):
                         font = heading.font()
                         font.setBold(True)
                         heading.setFont(font)
+            fit_list_to_items(self.combo)
         index = self.combo.findData(value)
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.row.kind == CONDITIONING else -1))
 
@@ -148,7 +167,7 @@ class NumberControl(FieldControl):
 
     def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
         if self.row.optional and self.name == "guidance" and caps.default_guidance is not None:
-            self.spin.setSpecialValueText(f"{self.row.unset_text} ({caps.default_guidance:g})")
+            self.spin.setSpecialValueText(f"default ({caps.default_guidance:g})")  # short: the panel may be narrow
         self.spin.setValue(self.unset if value is None else value)
 
 
@@ -225,6 +244,7 @@ class SizePresetControl:
     def __init__(self, form: RecipeForm):
         self.form, self.name = form, "size_preset"
         self.combo = QComboBox(toolTip="Common sizes; width and height below take any multiple of 8")
+        let_shrink(self.combo)
         self._showing = False
         self.combo.currentIndexChanged.connect(self._chosen)
 
@@ -244,6 +264,7 @@ class SizePresetControl:
                 for label, size in wanted:
                     self.combo.addItem(label, size)
                 self.combo.addItem("Custom", None)
+                fit_list_to_items(self.combo)
             current = (f.width, f.height)
             if info is not None and current == (info.width, info.height):
                 current = (None, None)

@@ -16,6 +16,7 @@ from gui.error_banner import ErrorBanner
 from gui.image_viewer import ViewerPanel
 from gui.progress_bar import RunProgress
 from gui.run_caption import RunCaption
+from gui.run_notices import RunNotices
 from gui.timeline import Timeline
 from gui.view_model import ViewModel
 
@@ -63,6 +64,8 @@ class MainWindow(QMainWindow):
 
         self.controls_dock = self._dock("Recipe", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.model_status = QLabel()
+        self.notices = RunNotices(view, status)  # e.g. previews thinned past the memory budget
+        self.statusBar().addWidget(self.notices, 1)
         self.statusBar().addPermanentWidget(self.model_status)
         status.modelStatusChanged.connect(self.model_status.setText)
         self.model_status.setText(status.model_status)

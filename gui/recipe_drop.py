@@ -156,7 +156,10 @@ def fit_fields(base: Recipe, fields: dict[str, Any], model_info: ModelInfoOf | N
         for name in ordered:
             if name == "model" or getattr(recipe, name) == getattr(base, name):
                 continue
-            candidate = recipe.replace(**{name: getattr(base, name)})
+            try:
+                candidate = recipe.replace(**{name: getattr(base, name)})
+            except NoisescopeError:  # e.g. a branch must keep its parent's size: try another field
+                continue
             if _misfit(candidate, info) != problem:
                 recipe = candidate
                 not_applied.append(f"{name} ({problem} for {info.name})")

@@ -27,7 +27,7 @@ from engine.recipe import Recipe, model_default_guidance
 from engine.recipe_fields import CHOICE, CONDITIONING, FIELDS, TEXT, RecipeField
 from engine.samplers.registry import NO_SAMPLER
 
-NOT_EDITED = ("family", "device")  # the model's and the engine's choice
+NOT_EDITED = ("family", "device", "branch")  # the model's and the engine's choice; branch: set by branching
 LABEL = "label"  # the conditioning row is edited as a class name (None: unconditional)
 WINDOW_ONLY = {"seed_locked": False,  # not part of a recipe: the window draws a new seed unless locked
                "prompt": "", "negative": "",  # the conditioning row, for text models

@@ -69,6 +69,11 @@ QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
 QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; image: url({ICONS}/check.svg); }}
 QCheckBox::indicator:disabled {{ border-color: #3a3d44; background: #232428; }}
 QLabel#runCaption {{ color: #aab0ba; padding: 2px 2px 0 2px; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 0; }}
+QScrollBar::handle:vertical {{ background: #3a3d44; border-radius: 4px; min-height: 24px; margin: 0 2px; }}
+QScrollBar::handle:vertical:hover {{ background: #4a4e57; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
 QFrame#bottomBar {{ background: #1a1b1e; border-top: 1px solid #2a2c30; }}
 """
 

@@ -16,6 +16,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from engine import config_file
 from engine.events import Cancelled, Event, Failed, Finished, Started, Step
 from engine.kinds import ErrorKind, Outcome
 from engine.trajectory import Trajectory
@@ -73,7 +74,8 @@ class ViewModel(QObject):
         self.status.clear_error()
         self.status.set_state(RunState.LOADING)
         self.playhead.live = True
-        self.view.set_trajectory(Trajectory(recipe=recipe))
+        # The settings file's preview budget: past it only every k-th step's previews are kept (and said).
+        self.view.set_trajectory(Trajectory(recipe=recipe, preview_budget=config_file.preview_budget()))
         self.playhead.reset(0, following=True)
         self.status.set_progress(Progress(0, recipe.steps, 0.0, None))
 

@@ -17,7 +17,13 @@ def register(subparsers) -> None:
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled one)")
     parser.add_argument("--classifier", type=Path, help="classifier weights (default: the bundled one); trained and saved there if missing")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--card", nargs="?", const=True, type=Path, metavar="PATH",
+                        help="write the figures into the model card (default: MODEL_CARD.md in the model's folder): "
+                             "its <!-- figures:start/end --> block, and a row of its <!-- curve:start/end --> table")
     parser.set_defaults(func=run_evaluate)
+
+
+CARD_NAME = "MODEL_CARD.md"  # --card with no path: this file in the model's folder
 
 
 def _row(name: str, figures: dict[str, Any]) -> str:
@@ -31,6 +37,7 @@ def _row(name: str, figures: dict[str, Any]) -> str:
 def run_evaluate(args) -> int:
     if args.count < 10:
         raise UsageError(f"--count must be at least 10, not {args.count}")
+    card = _card_path(args) if args.card is not None else None
     from engine.errors import NoisescopeError
     from engine.training.classifier import load_or_train_classifier
     from engine.training.data import load_digits, split
@@ -48,6 +55,8 @@ def run_evaluate(args) -> int:
     except NoisescopeError as exc:
         raise UsageError(str(exc)) from None
     result["real_reference"] = real
+    if card is not None:
+        result["card"] = str(_write_card(args, card, result))
     if args.json:
         print_json(result)
         return 0
@@ -56,4 +65,48 @@ def run_evaluate(args) -> int:
     print(_row(f"{result['model']} (no label)", result["unconditional"]))
     if "conditional" in result:
         print(_row(f"{result['model']} (label asked)", result["conditional"]))
+    if "card" in result:
+        print(f"figures written into {result['card']}")
     return 0
+
+
+def _card_path(args) -> Path:
+    """The card --card names (checked before minutes of sampling, so a card without a block fails fast)."""
+    from engine.errors import NoisescopeError
+    from engine.models import find_model
+    from engine.training.model_card import CardError, check_card
+
+    try:
+        folder = Path(find_model(str(args.model)).source)
+    except NoisescopeError as exc:
+        raise UsageError(str(exc)) from None
+    path = folder / CARD_NAME if args.card is True else args.card
+    try:
+        check_card(path)
+    except (OSError, CardError, NoisescopeError) as exc:
+        raise UsageError(f"--card: {exc}") from None
+    return path
+
+
+def _write_card(args, path: Path, result: dict[str, Any]) -> Path:
+    """The figures into the model's card; the curve row is keyed by the model's recorded training steps."""
+    from engine.errors import NoisescopeError
+    from engine.models import find_model
+    from engine.models.formats.noisescope import is_bundled_folder, read_config
+    from engine.training.init_weights import model_step
+    from engine.training.model_card import CardError, write_card
+
+    info = find_model(str(args.model))
+    folder = Path(info.source)
+    diffusion = info.family == "diffusion"
+    guided = f", guidance {info.default_guidance:g} when a label is asked" if info.default_guidance else ""
+    try:
+        steps = model_step(read_config(folder)) if is_bundled_folder(folder) else 0
+        how = (f"`noisescope evaluate {info.name} --count {args.count} --seed {args.seed}"
+               + (f" --steps {args.steps}`" if diffusion else "`")
+               + f" ({result['unconditional']['samples']} samples"
+               + (f", {args.steps} DPM-Solver++ steps" if diffusion else "") + guided
+               + (f"; the model had trained {steps:,} steps" if steps else "") + "):")
+        return write_card(path, result, how, steps or None, info.description)
+    except (OSError, CardError, NoisescopeError) as exc:
+        raise UsageError(f"--card: {exc}") from None

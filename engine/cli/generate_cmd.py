@@ -12,12 +12,17 @@ from tqdm import tqdm
 
 from engine.cli.common import USER_ERROR_KINDS, add_model_path_option, fail, print_json
 from engine.cli.export_options import add_export_options, export_plan_from_args
+from engine.cli.preview_options import (
+    add_preview_options,
+    preview_budget_from_args,
+    preview_settings_from_args,
+    previewing,
+)
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Finished, Started, Step
 from engine.export.plan import ExportedFile, check_output_folder, export_run
 from engine.history import History
-from engine.memory import DEFAULT_PREVIEW_BUDGET, GB
 from engine.models import hashing
 from engine.models.registry import find_model
 from engine.paths import default_output_dir
@@ -32,25 +37,32 @@ def register(subparsers) -> None:
     add_model_path_option(parser)
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
-    parser.add_argument("--preview-budget", type=float, default=DEFAULT_PREVIEW_BUDGET / GB, metavar="GB",
-                        help="memory for the previews of the steps; past it every k-th step is kept (default "
-                             f"{DEFAULT_PREVIEW_BUDGET / GB:g}; 0: no limit)")
+    add_preview_options(parser)
     add_export_options(parser)
     parser.set_defaults(func=run_generate)
 
 
 def run_generate(args) -> int:
-    recipe = recipe_from_args(args)
+    return generate_recipe(args, recipe_from_args(args))
+
+
+def generate_recipe(args, recipe) -> int:
+    """Run a recipe as `generate` does: progress bar, files, history (`noisescope branch` too)."""
     export_plan_from_args(args)  # a mistake in the export options is told before the run, not after
+    previews = preview_settings_from_args(args)  # so is a wrong --preview or --taesd
+    budget = preview_budget_from_args(args)  # and a wrong --preview-budget
     out_dir = args.out or default_output_dir()
     try:
         check_output_folder(out_dir)  # a folder that cannot take the files is told before the run, not after
     except NoisescopeError as exc:
         return fail(exc.message)
-    if args.preview_budget < 0:
-        return fail(f"--preview-budget must be 0 (no limit) or more GB, not {args.preview_budget:g}")
+    with previewing(previews):
+        return _generate(args, recipe, out_dir, budget)
+
+
+def _generate(args, recipe, out_dir: Path, budget: int | None) -> int:
     cancel = threading.Event()
-    trajectory = Trajectory(preview_budget=int(args.preview_budget * GB) or None)
+    trajectory = Trajectory(preview_budget=budget)
     bar = None
     try:
         for event in run(recipe, cancel, extra_model_paths=args.model_paths):
@@ -116,4 +128,4 @@ def _record_history(trajectory: Trajectory, model_hash: str | None, written: lis
         return None
 
 
-__all__ = ["MAX_SEED", "Finished", "register", "run_generate"]
+__all__ = ["MAX_SEED", "Finished", "generate_recipe", "register", "run_generate"]

@@ -49,8 +49,15 @@ def _list(args) -> int:
         recipe = run.recipe()  # any recipe version the history holds, read as today's
         sampler = run.sampler if recipe.schedule == DEFAULT_SCHEDULE else f"{run.sampler} {recipe.schedule}"
         print(f"{run.id:5} {star} {when}  {run.model:20} {sampler:9} {recipe.steps:4} steps  seed {recipe.seed:<12} "
-              f"{run.outcome:9} {run.duration_s:6.1f}s")
+              f"{run.outcome:9} {run.duration_s:6.1f}s" + _branch_note(run))
     return 0
+
+
+def _branch_note(run: RunRecord) -> str:
+    if run.from_step is None:
+        return ""
+    parent = f"run {run.parent_id}" if run.parent_id is not None else "a run not in the history"
+    return f"  branch of {parent} at step {run.from_step}"
 
 
 def _as_dict(run: RunRecord) -> dict[str, Any]:
@@ -59,5 +66,5 @@ def _as_dict(run: RunRecord) -> dict[str, Any]:
         "family": run.family, "model_hash": run.model_hash, "device": run.device, "duration_s": run.duration_s,
         "outcome": run.outcome, "starred": run.starred, "trajectory_path": run.trajectory_path,
         "recipe": run.recipe().to_dict(), "exports": [{"kind": k, "path": p} for k, p in run.exports],
-        "thumbnail_bytes": len(run.thumbnail or b""),
+        "thumbnail_bytes": len(run.thumbnail or b""), "parent_id": run.parent_id, "from_step": run.from_step,
     }

@@ -5,11 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli import evaluate_cmd, generate_cmd, history_cmd, models_cmd, samplers_cmd, show_cmd, train_cmd
+from engine.cli import (
+    branch_cmd,
+    compare_cmd,
+    decode_cmd,
+    evaluate_cmd,
+    generate_cmd,
+    history_cmd,
+    models_cmd,
+    samplers_cmd,
+    show_cmd,
+    sweep_cmd,
+    train_cmd,
+)
 from engine.cli.common import UsageError, fail
 
-COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd]
-RUNS_MODELS = ("generate", "train", "evaluate")  # the commands whose speed depends on torch's threads
+COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd, decode_cmd, sweep_cmd,
+            compare_cmd, branch_cmd]
+RUNS_MODELS = ("generate", "train", "evaluate", "decode", "sweep", "branch")  # the commands whose speed depends on torch's threads
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,11 +4,16 @@ Fooocus, SwarmUI). Every file gets an answer, in bounded time (engine/export/for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from engine.cli.common import UsageError, print_json
+from engine.compare.metadata import Comparison
+from engine.compare.reading import read_comparison
+from engine.compare.runs import LETTERS
 from engine.errors import NoisescopeError
-from engine.export.restore import read_recipe
+from engine.export.restore import RestoredRecipe, read_recipe, restore_from_json
 from engine.recipe_fields import FIELDS
 
 
@@ -22,15 +27,23 @@ def register(subparsers) -> None:
 def run_show(args) -> int:
     try:
         restored = read_recipe(args.file)
+        comparison = read_comparison(args.file)  # a comparison's exports carry every run's recipe
     except NoisescopeError as exc:
         raise UsageError(exc.message) from None
     if args.json:
         print_json({"source": restored.source, "recipe": restored.json_fields(), "model_hash": restored.model_hash,
                     "sample": restored.sample,
                     "unmapped": [{"key": key, "value": value} for key, value in restored.unmapped],
-                    "notes": list(restored.notes)})
+                    "notes": list(restored.notes), **_comparison_json(comparison)})
         return 0
+    if comparison is not None:
+        return _print_comparison(args.file, comparison)
     print(f"{args.file.name}: {'Noisescope recipe' if restored.source == 'noisescope' else restored.source_name}")
+    _print_fields(restored)
+    return 0
+
+
+def _print_fields(restored: RestoredRecipe) -> None:
     rows = [(row.label, row.to_text(restored.fields[row.name])) for row in FIELDS if row.name in restored.fields]
     if restored.model_hash:
         rows.append(("Model hash", restored.model_hash))
@@ -41,4 +54,36 @@ def run_show(args) -> int:
         print(f"  not restored: {key}: {value}")
     for note in restored.notes:
         print(f"  note: {note}")
+
+
+def _comparison_json(comparison: Comparison | None) -> dict[str, Any]:
+    """show --json of a comparison: the usual keys (run A's recipe) plus every run's."""
+    if comparison is None:
+        return {}
+    return {"comparison": {
+        "align": comparison.align, "view": comparison.view, "sample": comparison.sample,
+        "runs": [{"name": run.name, "model_name": run.model_name, "recorded_steps": run.steps, "outcome": run.outcome,
+                  "recipe": restore_from_json(run.recipe.to_json()).json_fields()} for run in comparison.runs],
+        "final_differences": [{"runs": [LETTERS[a], LETTERS[b]], "mean_abs": mean_abs, "psnr_db": psnr}
+                              for a, b, mean_abs, psnr in comparison.differences]}}
+
+
+def _print_comparison(path: Path, comparison: Comparison) -> int:
+    align = "noise level" if comparison.align == "sigma" else "fraction of the run"
+    print(f"{path.name}: Noisescope comparison of {len(comparison.runs)} runs (aligned by {align}; "
+          f"{comparison.view}, sample {comparison.sample})")
+    first = restore_from_json(comparison.runs[0].recipe.to_json())
+    for number, (letter, run) in enumerate(zip(LETTERS, comparison.runs, strict=False)):
+        print(f"{letter}: {run.name} ({run.model_name or run.recipe.model}, {run.steps} recorded steps, {run.outcome})")
+        restored = restore_from_json(run.recipe.to_json())
+        if number == 0:
+            _print_fields(restored)
+            continue
+        changed = {name: value for name, value in restored.fields.items() if first.fields.get(name) != value}
+        _print_fields(replace(restored, fields=changed))  # run A's table, then what each other run changed
+        if not changed:
+            print(f"  the same recipe as {LETTERS[0]}")
+    for a, b, mean_abs, psnr in comparison.differences:
+        print(f"final |{LETTERS[a]}-{LETTERS[b]}|: mean {mean_abs:.2f} levels, "
+              + ("identical" if psnr is None else f"PSNR {psnr:.2f} dB"))
     return 0

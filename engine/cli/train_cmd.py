@@ -38,6 +38,11 @@ def register(subparsers) -> None:
     parser.add_argument("--limit", type=int, help="train on only the first N training images (tests)")
     parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint (its settings win)")
     parser.add_argument("--export-only", action="store_true", help="with --resume: write the model, do not train")
+    parser.add_argument("--init", type=Path, metavar="MODEL",
+                        help="start from a model folder's weights (diffusion, vae): fresh optimizer, steps carry on")
+    parser.add_argument("--label-dropout", type=float, metavar="P",
+                        help="diffusion: share of labels dropped to the null label (unguided samples); "
+                             "default 0.12; overrides a --resume checkpoint's")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--threads", type=int, help="CPU threads torch may use (default: torch's choice)")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (diffusion; faster on recent CPUs)")
@@ -61,6 +66,10 @@ def command_line(settings: dict[str, Any]) -> str:
         words += ["--limit", str(settings["limit"])]
     if settings.get("bf16"):
         words.append("--bf16")
+    if settings.get("init"):
+        words += ["--init", str(settings["init"])]
+    if "label_dropout" in settings and settings["label_dropout"] != 0.12:
+        words += ["--label-dropout", f"{settings['label_dropout']:g}"]
     return shlex.join(words)
 
 
@@ -83,6 +92,8 @@ def _settings(args) -> dict[str, Any]:
             raise UsageError(f"--widths must be comma-separated integers, not {args.widths!r}") from None
     if args.limit is not None:
         settings["limit"] = args.limit
+    if args.label_dropout is not None:
+        settings["label_dropout"] = args.label_dropout
     return settings
 
 
@@ -101,6 +112,24 @@ def _check(args) -> None:
         raise UsageError(f"--resume: no checkpoint at {args.resume}")
     if args.data and not args.data.is_file():
         raise UsageError(f"--data: no file at {args.data}")
+    if args.label_dropout is not None and (args.family != "diffusion" or not 0 <= args.label_dropout < 1):
+        raise UsageError(f"--label-dropout is for diffusion, a share from 0 to below 1, not {args.label_dropout}")
+    if args.init and (args.resume or args.family == "gan"):
+        raise UsageError("--init starts a diffusion or vae run from a model folder; it does not combine with "
+                         "--resume, and a GAN model holds only its generator (resume its checkpoint instead)")
+
+
+def _init(trainer, folder: Path, settings: dict[str, Any]) -> None:
+    from engine.training.init_weights import read_init, start_from
+
+    try:
+        start_from(trainer, *read_init(folder, trainer.family))
+    except ValueError as exc:
+        raise UsageError(f"--init: {folder}: {exc}") from None
+    settings.update(init=str(folder), start_step=trainer.step)
+    trainer.settings["start_step"] = trainer.step
+    if trainer.step >= settings["steps"]:
+        raise UsageError(f"--init: {folder} has trained {trainer.step} steps already; ask for more with --steps")
 
 
 def run_train(args) -> int:
@@ -121,7 +150,8 @@ def run_train(args) -> int:
             raise UsageError(f"--resume: {exc}") from None
         if saved["family"] != args.family:
             raise UsageError(f"--resume: {args.resume} is a {saved['family']} checkpoint, not {args.family}")
-        settings = {**saved["settings"], **({"steps": args.steps} if args.steps else {})}
+        settings = {**saved["settings"], **({"steps": args.steps} if args.steps else {}),
+                    **({"label_dropout": args.label_dropout} if args.label_dropout is not None else {})}
     if args.device == "auto":
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     else:
@@ -140,6 +170,8 @@ def run_train(args) -> int:
     try:
         trainer = getattr(_family_module(args.family), FAMILIES[args.family][1])(settings, train_set, generator, device)
         elapsed = loop.resume(trainer, generator, args.resume) if args.resume else 0.0
+        if args.init:
+            _init(trainer, args.init, settings)
     except (KeyError, TypeError, ValueError, RuntimeError, NoisescopeError) as exc:
         if not args.resume:
             raise

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from engine import recipe_fields
+from engine.branch import Branch
+from engine.compare.metadata import first_run_recipe
 from engine.conditioning import ClassLabel, TextPrompt, Unconditional, conditioning_to_dict
 from engine.errors import InvalidRecipe
 from engine.kinds import Family
@@ -26,6 +28,7 @@ from engine.recipe import Recipe
 from engine.recipe_fields import A1111_KEYS, FIELDS
 from engine.samplers.registry import NO_SAMPLER, SAMPLERS, resolve_sampler_id
 from engine.samplers.schedules import DEFAULT_SCHEDULE, SCHEDULES
+from engine.seeds import has_variation, sample_seed, sample_variation_seed
 
 # A1111's own order; keys not named here follow in the table's order.
 _ORDER = ("Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model hash", "Model")
@@ -49,12 +52,17 @@ def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | 
     pairs: list[tuple[str, str]] = []
     for row in FIELDS:
         value = getattr(recipe, row.name)
+        if row.name == "variation_seed" and has_variation(recipe):  # A1111 writes it with any strength, 0 too
+            pairs.append((row.a1111_key or "", str(sample_variation_seed(recipe, sample_index or 0))))
+            continue
         if row.a1111_key is None or value is None or (not row.a1111_always and value == row.default):
             continue
         if row.name == "sampler" and value == NO_SAMPLER:
             text = str(recipe.family or "none")  # a one-pass model: its family stands in for the sampler
+        elif row.name == "variation_seed":
+            continue  # no strength: no variation, and A1111 writes neither key
         elif row.name == "seed":
-            text = str(value + (sample_index or 0))
+            text = str(sample_seed(recipe, sample_index or 0))  # each image's own, as A1111 writes it
         else:
             text = row.to_text(value)
         pairs.append((row.a1111_key, _quoted(text)))
@@ -97,7 +105,8 @@ class RestoredRecipe:
     def json_fields(self) -> dict[str, Any]:
         """fields as JSON values (the conditioning as its dict, the family as its word)."""
         return {name: conditioning_to_dict(value) if name == "conditioning" else
-                (value.value if isinstance(value, Family) else value) for name, value in self.fields.items()}
+                (value.value if isinstance(value, Family) else value.to_dict() if isinstance(value, Branch) else value)
+                for name, value in self.fields.items()}
 
     @property
     def source_name(self) -> str:
@@ -271,15 +280,22 @@ def restore_from_json(text: str, model_hash: str | None = None, sample: int | No
     the sample's own seed, which `show` prints (issue 12: it gave only the batch's first seed)."""
     if len(text) > MAX_RECIPE_JSON:
         raise InvalidRecipe(f"the recipe JSON is {len(text):,} characters; at most {MAX_RECIPE_JSON:,} are read")
+    comparison_notes: tuple[str, ...] = ()
+    compared = first_run_recipe(text)  # a comparison's document (a GIF's or MP4's one text): its run A
+    if compared is not None:
+        text, comparison_notes = compared[0], (compared[1],)
     try:
         recipe = Recipe.from_json(text)
     except RecursionError:
         raise InvalidRecipe("the recipe JSON is nested too deeply to be a recipe") from None
     except ValueError as exc:  # int() past sys.get_int_max_str_digits
         raise InvalidRecipe(f"the recipe JSON holds a value that cannot be read: {exc}") from None
-    values = {f.name: getattr(recipe, f.name) for f in fields(recipe)}
+    values = {f.name: getattr(recipe, f.name) for f in fields(recipe)
+              if not (f.name == "branch" and recipe.branch is None)}  # only a branch says it is one
     notes: tuple[str, ...] = ()
     if sample is not None and 0 < sample < recipe.batch:
-        notes = (f"this image is sample {sample} of a batch of {recipe.batch}: its own seed is {recipe.seed + sample} "
-                 f"(the recipe's seed {recipe.seed} is the batch's first)",)
-    return RestoredRecipe("noisescope", values, model_hash=model_hash, notes=notes, sample=sample)
+        own = (f"variation seed is {sample_variation_seed(recipe, sample)} (the recipe's variation seed "
+               f"{recipe.variation_seed} is the batch's first)" if has_variation(recipe) else
+               f"seed is {sample_seed(recipe, sample)} (the recipe's seed {recipe.seed} is the batch's first)")
+        notes = (f"this image is sample {sample} of a batch of {recipe.batch}: its own {own}",)
+    return RestoredRecipe("noisescope", values, model_hash=model_hash, notes=comparison_notes + notes, sample=sample)

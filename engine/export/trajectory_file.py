@@ -4,17 +4,19 @@ Tensors: per-step uint8 previews stacked as (steps, B, H, W, C) (`x_t`, `x0`, an
 where the family has one), per-step `index`, `timestep`, `sigma`, `elapsed_s`, and `final`
 when the run finished; latent models' runs add `latents`, (steps, B, 4, h, w) float16 x0 latents,
 so a step decodes at full quality later without the UNet (files without it still load). Metadata (strings): the recipe JSON, model name, device, outcome,
-duration and total steps. safetensors runs no code on load, so a file from anyone is safe.
+duration, total steps and the run's notices (JSON list; older files have none). safetensors runs
+no code on load, so a file from anyone is safe; one that lacks a part gets a message naming it.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from engine.atomic import write_atomically
-from engine.errors import ExportError
+from engine.errors import ExportError, NoisescopeError
 from engine.events import Step, frozen_array
 from engine.kinds import Outcome
 from engine.recipe import Recipe
@@ -23,6 +25,7 @@ from engine.trajectory import Trajectory
 FORMAT = "noisescope-trajectory"
 FORMAT_VERSION = "1"
 SUFFIX = ".trajectory.safetensors"
+STEP_TENSORS = ("x_t", "x0", "index", "total", "timestep", "sigma", "elapsed_s")  # what every file has
 
 
 def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
@@ -52,6 +55,7 @@ def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
         "format": FORMAT, "format_version": FORMAT_VERSION, "recipe": trajectory.recipe.to_json(),
         "model_name": trajectory.model_name, "device": trajectory.device, "outcome": trajectory.outcome,
         "duration_s": repr(trajectory.duration_s), "total_steps": str(trajectory.total_steps),
+        "notices": json.dumps(trajectory.notices),
     }
     return write_atomically(Path(path), lambda temporary: save_file(tensors, str(temporary), metadata=metadata))
 
@@ -76,6 +80,9 @@ def read_trajectory_metadata(path: Path) -> dict[str, str]:
         raise ExportError(f"{path}: a safetensors file, but not a Noisescope trajectory")
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ExportError(f"{path}: trajectory format version {metadata.get('format_version')} is not supported")
+    if not metadata.get("recipe"):
+        raise ExportError(f"{path}: this trajectory file has no recipe in its metadata (damaged, or written by "
+                          "another program), so it cannot be opened; export the run again from Noisescope")
     return metadata
 
 
@@ -87,6 +94,12 @@ def load_trajectory(path: Path) -> Trajectory:
         tensors = load_file(str(path))
     except Exception as exc:
         raise ExportError(f"{path}: the trajectory is corrupt or truncated ({exc})") from None
+    missing = [name for name in STEP_TENSORS if name not in tensors]
+    count = len(tensors["index"]) if "index" in tensors else 0
+    short = [name for name, array in tensors.items() if name != "final" and (array.ndim == 0 or len(array) < count)]
+    if missing or short:
+        raise ExportError(f"{path}: the trajectory is damaged: " + (
+            f"it lacks {', '.join(missing)}" if missing else f"{', '.join(short)} have fewer than {count} steps"))
     noise, latents = tensors.get("noise"), tensors.get("latents")
     steps = [
         Step(index=int(tensors["index"][i]), total=int(tensors["total"][i]), timestep=float(tensors["timestep"][i]),
@@ -96,10 +109,26 @@ def load_trajectory(path: Path) -> Trajectory:
         for i in range(len(tensors["index"]))
     ]
     final = tensors.get("final")
+    try:
+        recipe = Recipe.from_json(metadata["recipe"])
+        outcome = Outcome(metadata.get("outcome", Outcome.FINISHED if final is not None else Outcome.CANCELLED))
+        total_steps, duration_s = int(metadata.get("total_steps", count)), float(metadata.get("duration_s", 0.0))
+    except NoisescopeError as exc:
+        raise ExportError(f"{path}: the recipe in this trajectory cannot be read: {exc.message}") from None
+    except ValueError as exc:
+        raise ExportError(f"{path}: the trajectory's metadata is damaged ({exc})") from None
     return Trajectory(
-        recipe=Recipe.from_json(metadata["recipe"]), total_steps=int(metadata["total_steps"]),
-        model_name=metadata["model_name"], device=metadata["device"], steps=steps,
-        final=frozen_array(final) if final is not None else None, outcome=Outcome(metadata["outcome"]),
-        duration_s=float(metadata["duration_s"]),
+        recipe=recipe, total_steps=total_steps, model_name=metadata.get("model_name", recipe.model),
+        device=metadata.get("device", ""), steps=steps, final=frozen_array(final) if final is not None else None,
+        outcome=outcome, duration_s=duration_s, notices=_notices(metadata.get("notices")),
     )
+
+
+def _notices(text: str | None) -> list[str]:
+    """The run's notices; a file without them (older) or with unreadable ones has none."""
+    try:
+        notices = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return [str(n) for n in notices] if isinstance(notices, list) else []
 

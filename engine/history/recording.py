@@ -26,14 +26,18 @@ def is_recorded(trajectory: Trajectory) -> bool:
 
 
 def record_run(history: History, trajectory: Trajectory, model_hash: str | None = None,
-               exported: Iterable[ExportedFile] = ()) -> int:
-    """Add the run and its exported files; returns its id. ValueError for a run that is not
-    recorded (is_recorded); sqlite3.Error, OSError or ExportError when the history cannot be written."""
+               exported: Iterable[ExportedFile] = (), branched_from: Path | None = None) -> int:
+    """Add the run and its exported files; returns its id. A branch is linked to its parent run
+    (the one recorded with `branched_from`, the trajectory file it was made from, or else the newest
+    with the parent's recipe). ValueError for a run that is not recorded (is_recorded);
+    sqlite3.Error, OSError or ExportError when the history cannot be written."""
     if not is_recorded(trajectory):
         raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
     exported = list(exported)
     steps_at = _trajectory_file(exported) or keep_trajectory(history.path, trajectory)
-    run_id = history.add_run(trajectory, model_hash, steps_at)
+    assert trajectory.recipe is not None  # is_recorded
+    parent_id = history.find_parent(trajectory.recipe, branched_from)
+    run_id = history.add_run(trajectory, model_hash, steps_at, parent_id=parent_id)
     for file in exported:
         history.record_export(run_id, file.path, file.kind)
     return run_id

@@ -43,6 +43,13 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX exports_run ON exports (run_id)",
     ),
+    # 3: branches: the run a run continues and the step it starts from (engine/branch.py). A parent
+    # deleted leaves its branches in place, parent unknown (their recipes still hold the parent's).
+    (
+        "ALTER TABLE runs ADD COLUMN parent_id INTEGER REFERENCES runs (id) ON DELETE SET NULL",
+        "ALTER TABLE runs ADD COLUMN from_step INTEGER",
+        "CREATE INDEX runs_parent ON runs (parent_id)",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -30,7 +30,7 @@ from engine.trajectory import Trajectory
 
 FILE_NAME = "history.sqlite3"
 _COLUMNS = ("id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome, "
-            "starred, thumbnail, trajectory_path")
+            "starred, thumbnail, trajectory_path, parent_id, from_step")
 
 
 def default_history_path() -> Path:
@@ -53,6 +53,8 @@ class RunRecord:
     thumbnail: bytes | None  # PNG bytes
     trajectory_path: str | None
     exports: tuple[tuple[str, str], ...] = ()  # (kind, path), filled by get_run
+    parent_id: int | None = None  # a branch: the recorded run it continues (None: none, or not recorded)
+    from_step: int | None = None  # a branch: the parent's step it starts from
 
     def recipe(self) -> Recipe:
         return Recipe.from_json(self.recipe_json)
@@ -71,8 +73,9 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------
     def add_run(self, trajectory: Trajectory, model_hash: str | None = None, trajectory_path: Path | None = None,
-                created_at: float | None = None) -> int:
-        """Record a finished or cancelled run; returns its id."""
+                created_at: float | None = None, parent_id: int | None = None) -> int:
+        """Record a finished or cancelled run; returns its id. A branch's step comes from its recipe;
+        `parent_id` is the recorded run it continues, when known (find_parent)."""
         recipe = trajectory.recipe
         if recipe is None or trajectory.outcome not in ("finished", "cancelled"):
             raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
@@ -80,12 +83,14 @@ class History:
             created_at if created_at is not None else time.time(), recipe.to_json(),
             trajectory.model_name or recipe.model, recipe.sampler, recipe.family or "", model_hash,
             trajectory.device, trajectory.duration_s, trajectory.outcome, run_thumbnail(trajectory),
-            str(trajectory_path) if trajectory_path else None,
+            str(trajectory_path) if trajectory_path else None, parent_id,
+            recipe.branch.from_step if recipe.branch is not None else None,
         )
         with self._writing() as connection:
             cursor = connection.execute(
                 "INSERT INTO runs (created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, "
-                "outcome, thumbnail, trajectory_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                "outcome, thumbnail, trajectory_path, parent_id, from_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values)
             if cursor.lastrowid is None:  # SQLite always gives an INSERT's row id; this would be a bug there
                 raise RuntimeError(f"{self.path}: SQLite gave no id for the run just added")
             return cursor.lastrowid
@@ -139,6 +144,30 @@ class History:
             return None
         exports = connection.execute("SELECT kind, path FROM exports WHERE run_id = ? ORDER BY id", (run_id,))
         return _record(row, tuple((kind, path) for kind, path in exports))
+
+    def find_parent(self, recipe: Recipe, trajectory_path: Path | None = None) -> int | None:
+        """The recorded run a branch recipe continues: the run whose steps are in `trajectory_path`
+        (the file it was branched from) if its recipe is the parent's, else the newest run with the
+        parent's recipe. None for a plain recipe or a parent not in the history."""
+        if recipe.branch is None:
+            return None
+        parent_json = recipe.branch.parent.to_json()
+        connection = self._connection()
+        if trajectory_path is not None:
+            spellings = (str(trajectory_path), str(Path(trajectory_path).resolve()))  # as given, or absolute
+            row = connection.execute("SELECT id FROM runs WHERE trajectory_path IN (?, ?) AND recipe_json = ? "
+                                     "ORDER BY id DESC LIMIT 1", (*spellings, parent_json)).fetchone()
+            if row is not None:
+                return int(row[0])
+        row = connection.execute("SELECT id FROM runs WHERE recipe_json = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+                                 (parent_json,)).fetchone()
+        return int(row[0]) if row is not None else None
+
+    def branches(self, run_id: int) -> list[RunRecord]:
+        """The recorded runs that continue this one, by the step they start from (then oldest first)."""
+        rows = self._connection().execute(f"SELECT {_COLUMNS} FROM runs WHERE parent_id = ? "
+                                          "ORDER BY from_step, created_at, id", (run_id,))
+        return [_record(row) for row in rows]
 
     def distinct(self, column: str) -> list[str]:
         """The values a filter can take: column is model, sampler or family."""
@@ -202,6 +231,6 @@ def _set_wal(connection: sqlite3.Connection, wait_s: float = 10.0) -> None:
 
 def _record(row: tuple[Any, ...], exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:
     (run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome,
-     starred, thumbnail, trajectory_path) = row
+     starred, thumbnail, trajectory_path, parent_id, from_step) = row
     return RunRecord(run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s,
-                     outcome, bool(starred), thumbnail, trajectory_path, exports)
+                     outcome, bool(starred), thumbnail, trajectory_path, exports, parent_id, from_step)

@@ -31,7 +31,7 @@ def load_bundled(info: ModelInfo, device: torch.device, dtype: torch.dtype) -> L
     folder = Path(info.source)
     config = read_config(folder)
     weights = weights_path(folder, config)
-    values = safetensors_parameter_count(weights) if weights.suffix == ".safetensors" else None
+    values = safetensors_parameter_count(weights) if weights.suffix.lower() == ".safetensors" else None
     # Checked and sized on the meta device first: nothing larger than the weights is allocated.
     module = build_module(config["architecture"], config["architecture_config"], folder / CONFIG_NAME, values)
     load_state(module, read_weights(weights), folder)

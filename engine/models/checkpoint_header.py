@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelLoadError, UnsafeModelFile
+from engine.models.safetensors_header import REFUSED_DTYPES, refused_dtype_message
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
 PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth")
@@ -66,8 +67,11 @@ def _safetensors_header(path: Path) -> CheckpointHeader:
         try:
             shapes[name] = tuple(int(n) for n in entry["shape"])
             end = max(end, int(entry["data_offsets"][1]))
-        except (KeyError, TypeError, ValueError, IndexError):
+            kind = REFUSED_DTYPES.get(entry.get("dtype"))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             raise ModelLoadError(f"{path}: corrupt safetensors header (entry {name!r})") from None
+        if kind is not None:
+            raise ModelLoadError(refused_dtype_message(path, name, kind))
     if 8 + length + end > size:
         raise ModelLoadError(
             f"{path}: truncated: the header promises {8 + length + end:,} bytes, the file has {size:,}; "
@@ -81,18 +85,35 @@ _STORAGE_TYPES = {f"{kind}Storage" for kind in ("Float", "Half", "BFloat16", "Do
                                                  "Char", "Byte", "Bool", "Untyped")}
 
 
+# Storage types of values a float model cannot take (quantized codes, masks): refused like in safetensors.
+_REFUSED_STORAGES = {"CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool"}
+
+
 class _Storage:
     def __init__(self, *args: Any) -> None:
         self.args = args
 
 
+class _StorageType:
+    """An inert stand-in for torch.FloatStorage and friends that remembers which one the file named."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: Any) -> _Storage:
+        return _Storage(self, *args)
+
+
 class _Tensor:
-    def __init__(self, shape: Shape) -> None:
+    def __init__(self, shape: Shape, storage: str = "") -> None:
         self.shape = shape
+        self.storage = storage  # the storage type's name: "FloatStorage", ...
 
 
 def _rebuild_tensor(storage: Any, offset: Any, size: Any, *rest: Any) -> _Tensor:
-    return _Tensor(tuple(int(n) for n in size))
+    pid = storage.args[0] if isinstance(storage, _Storage) and storage.args else ()
+    kinds = [part.name for part in (pid if isinstance(pid, tuple) else (pid,)) if isinstance(part, _StorageType)]
+    return _Tensor(tuple(int(n) for n in size), kinds[0] if kinds else "")
 
 
 def _rebuild_parameter(data: Any, *rest: Any) -> Any:
@@ -122,11 +143,23 @@ class _InertUnpickler(pickle.Unpickler):
         if (module, name) in _ALLOWED:
             return _ALLOWED[(module, name)]
         if module in ("torch", "torch.storage") and name in _STORAGE_TYPES | {"TypedStorage"}:
-            return _Storage
+            return _StorageType(name)
         raise UnsafeModelFile(refusal_message(self.path, f"{module}.{name}"))
 
     def persistent_load(self, pid: Any) -> Any:
         return _Storage(pid)
+
+
+def check_pickled_weights(path: Path) -> None:
+    """A pickled weight file (a diffusers component's .bin) read inertly: UnsafeModelFile for one that
+    asks to run code, ModelLoadError for int8/bool tensors, before any library opens it. A legacy
+    (pre-zip) file is left to torch's own weights-only loader."""
+    try:
+        is_zip = zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
+    if is_zip:
+        _pickle_header(path)
 
 
 def refusal_message(path: Path, refused: str) -> str:
@@ -155,4 +188,8 @@ def _pickle_header(path: Path) -> CheckpointHeader:
         loaded = loaded["state_dict"]
     if not isinstance(loaded, dict):
         raise ModelLoadError(f"{path}: expected a dictionary of tensors (a state dict)")
-    return CheckpointHeader({str(k): v.shape for k, v in loaded.items() if isinstance(v, _Tensor)})
+    tensors = {str(k): v for k, v in loaded.items() if isinstance(v, _Tensor)}
+    for name, tensor in tensors.items():
+        if tensor.storage in _REFUSED_STORAGES:
+            raise ModelLoadError(refused_dtype_message(path, name, _REFUSED_STORAGES[tensor.storage]))
+    return CheckpointHeader({name: tensor.shape for name, tensor in tensors.items()})

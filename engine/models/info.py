@@ -34,6 +34,7 @@ class ModelInfo:
     size_multiple: int = 8  # width and height must be multiples of this (models that take a size)
     latent_space: str | None = None  # "sd" (SD 1.x/2.x) or "sdxl": which latent-to-RGB map previews use
     prediction_type: str | None = None  # the scheduler config's "epsilon", "v_prediction" ... (diffusers)
+    train_timesteps: int | None = None  # the scheduler's num_train_timesteps: a run takes at most this many steps
 
     def __post_init__(self) -> None:
         # Frozen, so set through object.__setattr__; normalising here keeps every constructor short.

@@ -15,7 +15,10 @@ import torch
 
 from engine.errors import ModelLoadError, UnsafeModelFile
 from engine.models.checkpoint_header import refusal_message
-from engine.models.safetensors_header import safetensors_parameter_count  # noqa: F401 (re-export)
+from engine.models.safetensors_header import (
+    refused_dtype_message,
+    safetensors_parameter_count,  # noqa: F401 (re-export)
+)
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
 PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
@@ -26,9 +29,10 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 def _read_by_suffix(path: Path) -> dict[str, torch.Tensor]:
-    if path.suffix in SAFETENSORS_SUFFIXES:
+    suffix = path.suffix.lower()  # MODEL.SAFETENSORS, from a case-insensitive disk, is the same file
+    if suffix in SAFETENSORS_SUFFIXES:
         return _read_safetensors(path)
-    if path.suffix in PICKLE_SUFFIXES:
+    if suffix in PICKLE_SUFFIXES:
         return _read_pickle(path)
     raise ModelLoadError(f"{path}: unknown weight format {path.suffix!r}; use .safetensors (or .ckpt/.pt/.bin)")
 
@@ -87,7 +91,5 @@ def refuse_unsupported_dtypes(state: dict[str, torch.Tensor], path: Path) -> dic
     for name, tensor in state.items():
         kind = REFUSED_DTYPES.get(tensor.dtype) or ("quantized" if tensor.is_quantized else None)
         if kind is not None:
-            raise ModelLoadError(
-                f"{path}: tensor {name!r} holds {kind} values; Noisescope loads float weights (float32, float16 or "
-                "bfloat16) only, not quantized or boolean ones: use a float copy of the model")
+            raise ModelLoadError(refused_dtype_message(path, name, kind))
     return state

@@ -17,22 +17,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 
-from engine.diffusion_loop import _refuse_repeated_timesteps, _step_kwargs
+from engine.course import Course
 from engine.errors import InvalidRecipe
 from engine.events import Cancelled, Event, Finished, Started, Step, frozen_array
 from engine.latent_previews import latent_step_arrays, latent_step_frames, load_taesd
 from engine.models.loaded import TextToImageModel
-from engine.noise import initial_noise, sample_generators
+from engine.noise import start_noise
 from engine.pipelines import expect_model, register_pipeline
 from engine.pipelines.text_conditioning import encode_text, unet_kwargs
-from engine.prediction import noise_levels, split_prediction
+from engine.prediction import split_prediction
 from engine.preview_modes import PreviewMode, preview_settings
 from engine.previews import PreviewPipe, images_to_uint8, to_numpy
 from engine.recipe import Recipe
-from engine.samplers import make_scheduler
 
 TILED_DECODE_ABOVE = 2048 * 2048  # pixels a sample; larger images decode in tiles to bound VAE memory
 
@@ -54,56 +54,57 @@ def generate(model: TextToImageModel, recipe: Recipe, cancel: threading.Event | 
     pipe, device, info = model.pipe, model.device, model.info
     width, height = recipe.width or info.width, recipe.height or info.height
     latent_space = info.latent_space or "sd"
-    scheduler = make_scheduler(recipe.sampler, model.scheduler_config, recipe.schedule)
-    scheduler.set_timesteps(recipe.steps, device=device)
-    timesteps = scheduler.timesteps
-    levels = noise_levels(scheduler)
-    timestep_values = timesteps.detach().cpu().tolist()
-    _refuse_repeated_timesteps(scheduler, recipe, timestep_values, info.name)
-    total = len(timesteps)
+    # One scheduler for a plain recipe; a branch replays its parent first (engine/course.py).
+    course = Course(recipe, model.scheduler_config, info.name, device, lambda r: r.check_against_model(info))
+    total = course.total
     yield Started(recipe, total, (height, width, 3), str(device), str(model.dtype).removeprefix("torch."), info.name)
 
-    guidance = recipe.guidance if recipe.guidance is not None else info.default_guidance or 1.0
-    guided = guidance > 1.0  # diffusers' rule: at 1 or below, one unguided pass a step
-    conditioning = encode_text(model, recipe.prompt or "", recipe.negative_prompt or "", recipe.batch, guided,
-                               height, width)
-    unet_inputs = unet_kwargs(conditioning)
-
     factor = 2 ** (len(pipe.vae.config.block_out_channels) - 1)
-    generators = sample_generators(recipe.seed, recipe.batch)
-    noise = initial_noise(generators, (pipe.unet.config.in_channels, height // factor, width // factor))
-    x = noise.to(device) * float(scheduler.init_noise_sigma)
-    step_kwargs = _step_kwargs(scheduler, recipe, generators)
-    if hasattr(scheduler, "set_begin_index"):
-        scheduler.set_begin_index(0)
+    generators, noise = start_noise(course.segments[0].recipe,
+                                    (pipe.unet.config.in_channels, height // factor, width // factor))
+    conditions: dict[int, tuple[float, bool, dict[str, Any]]] = {}  # per segment recipe: its encoded prompt
     mode, decoder = _preview_mode(model, previews)
     frames: PreviewPipe[Step] = PreviewPipe(device)
 
-    for index, t in enumerate(timesteps):
+    for position in course.walk(noise, generators, model.prediction_type):
+        index, x_in, t = position.index, position.x_in, position.t
         if cancel is not None and cancel.is_set():
             yield from frames.flush()
             yield Cancelled(recipe, at_step=index)
             return
-        x_in = scheduler.scale_model_input(x, t)
+        if id(position.recipe) not in conditions:
+            conditions[id(position.recipe)] = _conditions(model, position.recipe, height, width)
+        guidance, guided, unet_inputs = conditions[id(position.recipe)]
         both = torch.cat([x_in, x_in]) if guided else x_in
         output = pipe.unet(both.to(model.dtype), t, **unet_inputs).sample
         if guided:
             unconditional, conditional = output.chunk(2)
             output = unconditional + guidance * (conditional - unconditional)
+        position.output = output
         if mode != PreviewMode.NONE:
-            x0, eps = split_prediction(output.float(), x_in.float(), levels[index], model.prediction_type)
+            x0, eps = split_prediction(output.float(), x_in.float(), position.sigma, model.prediction_type)
 
-            def build(arrays, index=index):
+            def build(arrays, index=index, timestep=position.timestep, sigma=position.sigma):
                 x_t, x0, noise, latents = latent_step_arrays(arrays)
-                return Step(index, total, timestep_values[index], levels[index], x_t, x0, noise,
-                            time.perf_counter() - began, latents=latents)
+                return Step(index, total, timestep, sigma, x_t, x0, noise, time.perf_counter() - began,
+                            latents=latents)
 
             yield from frames.push(latent_step_frames(x_in, x0, eps, latent_space, mode, decoder), build)
-        x = scheduler.step(output, t, x, **step_kwargs).prev_sample
 
+    x = course.x
+    assert x is not None
     yield from frames.flush()
     images = frozen_array(to_numpy(images_to_uint8(decode_latents(model, x, height * width))))
     yield Finished(recipe, images, time.perf_counter() - began)
+
+
+def _conditions(model: TextToImageModel, recipe: Recipe, height: int, width: int) -> tuple[float, bool, dict[str, Any]]:
+    """The guidance scale, whether it takes a second (unconditional) pass, and the UNet's text inputs."""
+    guidance = recipe.guidance if recipe.guidance is not None else model.info.default_guidance or 1.0
+    guided = guidance > 1.0  # diffusers' rule: at 1 or below, one unguided pass a step
+    conditioning = encode_text(model, recipe.prompt or "", recipe.negative_prompt or "", recipe.batch, guided,
+                               height, width)
+    return guidance, guided, unet_kwargs(conditioning)
 
 
 def _preview_mode(model: TextToImageModel, previews: bool) -> tuple[PreviewMode, object]:

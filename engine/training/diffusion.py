@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "widths": [32, 64, 64], "layers_per_block": 1, "lr": 6e-4, "warmup": 250, "weight_decay": 0.0,
     "ema_decay": 0.999, "label_dropout": 0.12, "min_snr": 5.0,
     "bf16": False,
+    "start_step": 0,  # the step a run started from (--init): its warm-up counts from there
 }
 
 
@@ -81,7 +82,8 @@ class DiffusionTrainer(SingleModelState):
         images, labels, noise, timesteps = (t.to(self.device) for t in (images, labels, noise, timesteps))
         noisy = self.scheduler.add_noise(images, noise, timesteps)
         for group in self.optimizer.param_groups:
-            group["lr"] = self.settings["lr"] * min(1.0, (self.step + 1) / self.settings["warmup"])
+            warm = (self.step + 1 - self.settings["start_step"]) / self.settings["warmup"]
+            group["lr"] = self.settings["lr"] * min(1.0, max(warm, 0.0))
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bool(self.settings["bf16"])):
             predicted = self.model(noisy, timesteps, class_labels=labels).sample.float()
         alpha = self.alphas_cumprod[timesteps]

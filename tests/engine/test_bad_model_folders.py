@@ -48,6 +48,10 @@ BAD = {
     "weights-outside": ("vae", _set(weights="../outside.safetensors"), "inside the model folder"),
     "weights-absolute": ("vae", _set(weights="/etc/passwd"), "inside the model folder"),
     "labels-number": ("gan", _set(labels=7), "labels must be a list"),
+    "channels-disagree": ("diffusion", _set(channels=7), "channels is 7 but architecture_config's in_channels"),
+    "width-not-halvable": ("diffusion", _set(width=7), "width 7 cannot be halved"),
+    "latent-disagree": ("gan", _set(latent_dim=7), "latent_dim is 7 but architecture_config's latent_dim"),
+    "scheduler-spacing": ("diffusion", lambda c: c["scheduler"].update(timestep_spacing=3), "timestep_spacing"),
 }
 
 

@@ -197,16 +197,18 @@ def test_an_xmp_with_entities_is_not_expanded(tmp_path):
         read_recipe(path)
 
 
-def test_our_vae_png_sampler_reads_back(tmp_path):
+@pytest.mark.parametrize("family, label", [("vae", None), ("gan", "3")])
+def test_our_vae_and_gan_png_sampler_reads_back(tmp_path, family, label):
     from engine.export.png import save_png
 
-    recipe = Recipe(model="digits-vae", family="vae", sampler="none", steps=1, seed=7)
-    path = save_png(np.zeros((8, 8, 1), np.uint8), tmp_path / "vae.png", recipe)
+    recipe = Recipe(model=f"digits-{family}", family=family, sampler="none", steps=1, seed=7, label=label)
+    path = save_png(np.zeros((8, 8, 1), np.uint8), tmp_path / f"{family}.png", recipe)
     with Image.open(path) as image:
         from engine.export.restore import parse_a1111
 
         restored = parse_a1111(image.text["parameters"])
-    assert restored.unmapped == () and (restored.fields["sampler"], restored.fields["family"].value) == ("none", "vae")
+    assert restored.unmapped == ()
+    assert (restored.fields["sampler"], restored.fields["family"].value) == ("none", family)
 
 
 def test_upper_case_suffixes(tmp_path):

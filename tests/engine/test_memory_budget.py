@@ -69,3 +69,19 @@ def test_the_cli_budget_thins_previews_and_says_so(tiny_models, tmp_path, capsys
     path = next(e["path"] for e in json.loads(captured.out)["exports"] if e["kind"] == "trajectory")
     kept = load_trajectory(path)
     assert 1 < len(kept) < 12 and kept.steps[-1].index == 11 and kept.final is not None
+
+
+def test_the_cli_takes_its_budget_from_the_settings_file_and_refuses_a_negative_one(
+        tiny_models, tmp_path, capsys, monkeypatch):
+    settings = tmp_path / "settings"
+    settings.mkdir()
+    (settings / "config.json").write_text(json.dumps({"preview_budget_gb": 0.000001}))
+    monkeypatch.setenv("NOISESCOPE_CONFIG_DIR", str(settings))
+    args = ["generate", "--model", str(tiny_models["diffusion"]), "--steps", "12", "--label", "3",
+            "--trajectory", "--out", str(tmp_path / "out"), "--no-history", "--json", "--device", "cpu"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    path = next(e["path"] for e in json.loads(captured.out)["exports"] if e["kind"] == "trajectory")
+    assert 1 < len(load_trajectory(path)) < 12  # thinned by the setting, with no flag given
+    assert main([*args, "--preview-budget", "-1"]) == 2
+    assert "--preview-budget must be 0 (no limit) or more GB" in capsys.readouterr().err

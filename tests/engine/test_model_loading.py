@@ -43,7 +43,7 @@ def test_missing_weights_and_bad_config(model_copy):
 
 def test_weights_of_another_architecture_are_refused(model_copy):
     config = json.loads((model_copy / "config.json").read_text())
-    config["architecture_config"]["latent_dim"] = 6
+    config["architecture_config"]["latent_dim"] = config["latent_dim"] = 6  # a config that agrees with itself
     (model_copy / "config.json").write_text(json.dumps(config))
     failure = failure_of(Recipe(model=str(model_copy)))
     assert failure.kind == "model_load" and "do not match the architecture" in failure.message
@@ -129,3 +129,24 @@ def test_a_decoder_model_whose_architecture_cannot_decode_is_refused(tiny_models
     failure = failure_of(Recipe(model=str(folder), sampler="none"))
     assert failure.kind == "model_load"
     assert "has no decode()" in failure.message and "UNet2DModel" in failure.message
+
+
+@pytest.mark.parametrize("name", ["MODEL.SAFETENSORS", "Model.Pt"])
+def test_weight_file_suffixes_are_read_case_insensitively(tiny_models, tmp_path, name):
+    # issue 12: files copied from a case-insensitive disk keep their upper-case suffixes
+    from safetensors.torch import load_file
+
+    from engine.models.catalog import describe_folder
+
+    folder = shutil.copytree(tiny_models["vae"], tmp_path / "upper")
+    state = load_file(str(folder / "model.safetensors"))
+    if name.lower().endswith(".pt"):
+        torch.save(state, folder / name)
+        (folder / "model.safetensors").unlink()
+    else:
+        (folder / "model.safetensors").rename(folder / name)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "weights": name}))
+    assert describe_folder(folder).parameters == (sum(t.numel() for t in state.values()) if "SAFE" in name else None)
+    images = finished_images(Recipe(model=str(folder), sampler="none", seed=3))
+    assert (images == finished_images(Recipe(model=str(tiny_models["vae"]), sampler="none", seed=3))).all()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine import Recipe, run
-from engine.events import Cancelled, Finished, Started, Step
+from engine.events import Cancelled, Failed, Finished, Started, Step
 from engine.samplers import SAMPLERS
 from tests.engine.helpers import events_of, finished_images
 
@@ -111,7 +111,9 @@ def test_out_of_memory_is_a_message_and_the_next_run_works(tiny_models, monkeypa
     healthy = model.unet.forward
     monkeypatch.setattr(model.unet, "forward", lambda *a, **k: (_ for _ in ()).throw(error))
     failed = events_of(recipe, cache=cache)[-1]
-    assert (failed.kind, "lower the batch size (now 3)" in failed.message) == ("out_of_memory", True)
+    assert failed.kind == "out_of_memory"
+    for advice in ("smaller batch (now 3)", "image size", "fewer steps", "preview budget", "next run can start"):
+        assert advice in failed.message
     monkeypatch.setattr(model.unet, "forward", healthy)
     assert isinstance(events_of(recipe, cache=cache)[-1], Finished)
 
@@ -120,3 +122,35 @@ def _cache_key(models):
     from engine.models.registry import find_model
 
     return find_model(str(models["diffusion"])), torch.device("cpu"), torch.float32
+
+
+def test_out_of_memory_mid_run_frees_the_run_before_its_failure_arrives(tiny_models, monkeypatch):
+    # The step's tensors live in the frames of the exception's traceback; they must be gone (and CUDA's
+    # cache emptied) by the time the caller sees Failed, or the next run starts without that memory.
+    import weakref
+
+    from engine.model_cache import ModelCache
+
+    cache = ModelCache()
+    recipe = recipe_for(tiny_models, batch=2, steps=4)
+    assert isinstance(events_of(recipe, cache=cache)[-1], Finished)
+    model = cache.get(*_cache_key(tiny_models))
+    healthy, calls, held = model.unet.forward, [], []
+
+    def forward(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # once, mid-run
+            work = torch.zeros(1 << 20)  # stands in for a step's activations
+            held.append(weakref.ref(work))
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return healthy(*args, **kwargs)
+
+    monkeypatch.setattr(model.unet, "forward", forward)
+    kinds = []
+    for event in run(recipe, cache=cache):
+        kinds.append(type(event).__name__)
+        if isinstance(event, Failed):
+            assert held[0]() is None, "the failed step's tensors are still alive when Failed arrives"
+            assert "out of memory on cpu" in event.message
+    assert kinds == ["Started", "Step", "Step", "Failed"]
+    assert isinstance(events_of(recipe, cache=cache)[-1], Finished)  # the patched forward now works again

@@ -235,3 +235,13 @@ def test_loading_a_truncated_checkpoint_fails_with_one_message(tiny_single_file,
     with pytest.raises(ModelLoadError, match="truncated"):
         load_single_file(info.__class__(**{**info.__dict__, "source": str(cut)}), torch.device("cpu"),
                          torch.float32, config_dir=configs)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "bool"])
+def test_int8_and_bool_tensors_in_a_ckpt_are_refused_from_its_pickle_alone(tmp_path, dtype):
+    # issue 12: read inertly (nothing loaded), like the safetensors header; int64 counters stay fine
+    path = tmp_path / "quantized.ckpt"
+    torch.save({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(2, 3),
+                "steps": torch.zeros(1, dtype=torch.int64), "codes": torch.zeros(4, dtype=getattr(torch, dtype))}, path)
+    with pytest.raises(ModelLoadError, match=f"tensor 'codes' holds {dtype} values"):
+        describe_folder(path)

@@ -121,3 +121,12 @@ def test_a_prompt_over_77_tokens_is_truncated_with_a_warning(folders, caplog):
         events = events_of(recipe_for(folders["sd"], prompt=long_prompt, steps=1))
     assert isinstance(events[-1], Finished)
     assert any("the prompt is" in r.message and "truncated" in r.message for r in caplog.records)
+
+
+def test_a_variation_slerps_the_start_latents(folders):
+    """A1111's variation seed and strength (tests/engine/test_variations.py) on a latent model."""
+    recipe = recipe_for(folders["sd"], sampler="ddim", steps=2, seed=3)
+    plain, other = (events_of(r)[-1].images for r in (recipe, recipe.replace(seed=9)))
+    assert np.array_equal(events_of(recipe.replace(variation_seed=9, variation_strength=1.0))[-1].images, other)
+    half = events_of(recipe.replace(variation_seed=9, variation_strength=0.5))[-1].images
+    assert not np.array_equal(half, plain) and not np.array_equal(half, other)

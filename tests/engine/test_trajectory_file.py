@@ -85,3 +85,56 @@ def test_other_safetensors_files_are_refused(tmp_path):
     garbage.write_bytes(b"\x10\x00\x00\x00not json")
     with pytest.raises(ExportError, match="not a readable safetensors file"):
         load_trajectory(garbage)
+
+
+HEADER = {"format": "noisescope-trajectory", "format_version": "1"}
+
+
+def step_tensors(count=2):
+    return {"x_t": np.zeros((count, 1, 2, 2, 1), np.uint8), "x0": np.zeros((count, 1, 2, 2, 1), np.uint8),
+            "index": np.arange(count, dtype=np.int64), "total": np.full(count, count, np.int64),
+            "timestep": np.zeros(count), "sigma": np.zeros(count), "elapsed_s": np.zeros(count)}
+
+
+def test_a_file_without_a_recipe_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "norecipe.trajectory.safetensors"
+    save_file(step_tensors(), str(path), metadata=HEADER)
+    for read in (load_trajectory, read_trajectory_metadata):
+        with pytest.raises(ExportError, match="norecipe.trajectory.safetensors: this trajectory file has no recipe"):
+            read(path)
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda t: t.pop("index"), "it lacks index"),
+    (lambda t: t.update(sigma=np.zeros(1)), "sigma have fewer than 2 steps"),
+    (lambda t: t.update(x0=np.zeros((), np.uint8)), "x0 have fewer than 2 steps"),
+])
+def test_a_file_missing_a_part_names_it(tmp_path, change, says):
+    tensors = step_tensors()
+    change(tensors)
+    path = tmp_path / "damaged.trajectory.safetensors"
+    save_file(tensors, str(path), metadata={**HEADER, "recipe": Recipe(model="m").to_json()})
+    with pytest.raises(ExportError, match=f"the trajectory is damaged: {says}"):
+        load_trajectory(path)
+
+
+def test_an_unreadable_recipe_or_outcome_is_a_message(tmp_path):
+    path = tmp_path / "bad.trajectory.safetensors"
+    save_file(step_tensors(), str(path), metadata={**HEADER, "recipe": '{"steps": "many"}'})
+    with pytest.raises(ExportError, match="the recipe in this trajectory cannot be read"):
+        load_trajectory(path)
+    save_file(step_tensors(), str(path), metadata={**HEADER, "recipe": Recipe(model="m").to_json(), "outcome": "??"})
+    with pytest.raises(ExportError, match="metadata is damaged"):
+        load_trajectory(path)
+
+
+def test_the_runs_notices_are_kept_and_older_files_have_none(tmp_path, tiny_models):
+    original = record(Recipe(model=str(tiny_models["diffusion"]), steps=4, label="5", device="cpu"))
+    original.notices.append("previews of every 2th step are kept")
+    loaded = load_trajectory(save_trajectory(original, tmp_path / "n.trajectory.safetensors"))
+    assert loaded.notices == ["previews of every 2th step are kept"]
+    older = tmp_path / "older.trajectory.safetensors"  # as the first release wrote them: no notices
+    save_file(step_tensors(), str(older), metadata={**HEADER, "recipe": Recipe(model="m").to_json(),
+                                                     "model_name": "m", "device": "cpu", "outcome": "finished",
+                                                     "duration_s": "1.0", "total_steps": "2"})
+    assert load_trajectory(older).notices == [] and len(load_trajectory(older)) == 2

@@ -113,7 +113,7 @@ def test_the_form_is_built_from_the_field_table(studio):
     assert panel.batch.maximum() == 64  # the window's limit, below the engine's
     studio.view_model.form.set_field("label", "3")
     studio.view_model.form.set_field("guidance", None)  # unset: shows the model's default
-    assert panel.guidance.text().startswith("model default (3)")
+    assert panel.guidance.text().startswith("default (3)")
 
 
 def test_a_restored_recipe_fills_every_field_of_the_table(studio):

@@ -132,3 +132,15 @@ def test_a_restored_text_recipe_fills_the_prompt_boxes(panel):
     assert panel.recipe_form.build_recipe().conditioning == recipe.conditioning
     assert (panel.controls["width"].input.value(), panel.controls["height"].input.value()) == (640, 448)
     assert panel.size_preset.combo.currentText() == "Custom"
+
+
+def test_a_text_models_form_fits_a_small_window_and_scrolls(panel, qtbot):
+    """A text model's form (prompts, size, preview, More) is taller than a 700 px window: it scrolls,
+    Generate stays in view, and no field is cut off on the right of a 270 px panel."""
+    panel.resize(270, 560)
+    qtbot.waitUntil(lambda: panel.scroll.viewport().width() > 0)
+    fields = panel.scroll.widget()
+    assert panel.minimumSizeHint().height() < 560  # the panel does not force the window taller
+    assert panel.scroll.verticalScrollBar().maximum() > 0  # the fields scroll instead
+    assert panel.generate.isVisible() and panel.generate.geometry().bottom() <= panel.height()
+    assert fields.minimumSizeHint().width() <= panel.scroll.viewport().width()  # nothing clipped on the right

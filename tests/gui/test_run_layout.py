@@ -88,3 +88,19 @@ def test_narrow_panes_and_timeline_shorten_their_text_instead_of_cutting_it(qtbo
         assert "seed 3141592653" in caption.text() and "from history #12" in caption.text()
         seed = window.controls.controls["seed"].input
         assert seed.fontMetrics().horizontalAdvance("3141592653") < seed.width() - 8  # every digit shows
+        _assert_the_gallery_is_usable(qtbot, studio, size)
+
+
+def _assert_the_gallery_is_usable(qtbot, studio, size) -> None:
+    """Beside the viewer: a thumbnail column, every button's text whole, and the viewer keeps most of the width."""
+    from gui.gallery_panel import THUMBNAIL
+    from gui.main_window import MIN_PANEL_WIDTH
+
+    qtbot.waitUntil(lambda: studio.history.gallery is not None, timeout=30_000)
+    window, gallery, dock = studio.window, studio.history.gallery, studio.history.dock
+    assert dock.isVisible() and MIN_PANEL_WIDTH <= dock.width() <= window.width() // 3, (size, dock.width())
+    assert gallery.view.viewport().width() >= THUMBNAIL + 52, size  # at least one thumbnail column
+    for button in (gallery.open_button, gallery.rerun_button, gallery.star_button, gallery.copy_button,
+                   gallery.delete_button):
+        assert button.fontMetrics().horizontalAdvance(button.text()) < button.width(), (size, button.text())
+    assert window.viewer.width() >= window.width() // 3, size  # the images keep most of the room

@@ -30,13 +30,18 @@ class Mp4(AnimationFormat):
 
 
 def write_mp4(temporary: Path, frames, trajectory, frame_ms: int) -> None:
+    encode_mp4(temporary, frames, frame_ms, {
+        "comment": trajectory.recipe.to_json(), "title": f"{trajectory.model_name or trajectory.recipe.model} denoising"})
+
+
+def encode_mp4(temporary: Path, frames, frame_ms: int, metadata: dict[str, str]) -> None:
+    """The frames as H.264, with these container tags (a comparison writes its own: engine/compare)."""
     import av
 
     height, width = frames[0][0].shape[:2]
     even_height, even_width = height + height % 2, width + width % 2  # yuv420p needs even sizes
     with av.open(str(temporary), mode="w", format="mp4") as container:
-        container.metadata["comment"] = trajectory.recipe.to_json()
-        container.metadata["title"] = f"{trajectory.model_name or trajectory.recipe.model} denoising"
+        container.metadata.update(metadata)
         stream = container.add_stream("libx264", rate=Fraction(1000, frame_ms))
         stream.width, stream.height, stream.pix_fmt = even_width, even_height, "yuv420p"
         stream.options = {"crf": "16"}

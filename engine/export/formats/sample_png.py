@@ -8,6 +8,7 @@ from engine.export.a1111 import RestoredRecipe
 from engine.export.formats.base import ExportFormat, ExportOptions, Kind, Needs, final_images, started_recipe
 from engine.export.formats.reading import png_recipe
 from engine.export.png import save_png
+from engine.seeds import sample_tag
 from engine.trajectory import Trajectory
 
 
@@ -16,7 +17,7 @@ class SamplePngs(ExportFormat):
     per_sample = True
 
     def file_name(self, trajectory: Trajectory, stem: str, options: ExportOptions) -> str:
-        return f"{stem}-seed{started_recipe(trajectory).seed + (options.sample or 0)}.png"
+        return f"{stem}-{sample_tag(started_recipe(trajectory), options.sample or 0)}.png"
 
     def write(self, trajectory: Trajectory, path: Path, options: ExportOptions,
               model_hash: str | None = None) -> Path:

@@ -54,7 +54,8 @@ def _construct(architecture: str, config: dict[str, Any], where: Path | str) -> 
         from engine.models.architectures.gan import DCGANGenerator
 
         return DCGANGenerator(**config)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
-        # A keyword the constructor does not take, or values it cannot build from.
+    except Exception as exc:  # any error building from a file's values is that file's fault
+        # A keyword the constructor does not take, or values it cannot build from (diffusers raises
+        # TypeError, ValueError, KeyError, even UnboundLocalError for some combinations).
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{where}: cannot build {architecture} from its architecture_config ({text})") from None

@@ -4,44 +4,45 @@
 - pixel-space UNet2DModel pipelines (DDPMPipeline, DDIMPipeline: unet/ and scheduler/ only), as
   `DDPMPipeline.save_pretrained` writes them: class-conditional diffusion;
 - anything else (latent diffusion with a VQModel, consistency models, score SDE ...) is refused
-  with a message naming the class found.
+  with a message naming the class found; so is a UNet2DModel pipeline with a decoder beside it (its
+  samples are latents) or a scheduler our samplers cannot stand in for (CMStochastic, ScoreSdeVe).
+
+Every config is checked before anything is built (architectures/checks.py) and every file is stat'ed
+before it is opened (model_files.py): the UNet's weights may be one file, its fp16 variant or shards.
 """
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelLoadError
 from engine.kinds import Family
+from engine.models.architectures.checks import check_unet2d_config
 from engine.models.formats import register_format, weights_hash
-from engine.models.formats.stable_diffusion import TEXT_TO_IMAGE_CLASSES, text_to_image_info, weights_of
+from engine.models.formats.stable_diffusion import (
+    TEXT_TO_IMAGE_CLASSES,
+    check_scheduler,
+    text_to_image_info,
+    weights_of,
+)
 from engine.models.info import ModelInfo
+from engine.models.model_files import component_weights, read_json_object
 from engine.models.safetensors_header import safetensors_parameter_count
 
 INDEX_NAME = "model_index.json"
-WEIGHT_NAMES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")
+WEIGHT_NAMES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin")  # also fp16 and shards
 # Pixel-space pipelines whose loop is the class-conditional one: a UNet2DModel and a DDPM-family scheduler.
 UNET2D_CLASSES = ("DDPMPipeline", "DDIMPipeline", "PNDMPipeline")
 
 
 def is_diffusers_folder(folder: Path) -> bool:
-    return (folder / INDEX_NAME).is_file()
+    return os.path.lexists(folder / INDEX_NAME)  # a FIFO or folder of that name: describe says so
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ModelLoadError(f"{path}: missing (a diffusers folder needs unet/ and scheduler/ configs)") from None
-    except OSError as exc:
-        raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
-    except ValueError as exc:
-        raise ModelLoadError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ModelLoadError(f"{path}: expected a JSON object")
-    return data
+    return read_json_object(path, path.name, "a diffusers folder needs unet/ and scheduler/ configs")
 
 
 def pipeline_class(folder: Path) -> tuple[dict[str, Any], str]:
@@ -57,7 +58,15 @@ def pipeline_class(folder: Path) -> tuple[dict[str, Any], str]:
 
 
 def unet_parts(folder: Path) -> tuple[dict[str, Any], Path]:
-    """The UNet's config and weight file; ModelLoadError for anything but a UNet2DModel pipeline."""
+    """The UNet's checked config and the file that identifies its weights (see unet_files)."""
+    config, weights = unet_files(folder)
+    return config, weights[0]
+
+
+def unet_files(folder: Path) -> tuple[dict[str, Any], list[Path]]:
+    """The UNet's config and every weight file (one whole file, its fp16 variant, or shards).
+
+    ModelLoadError for anything but a pixel-space UNet2DModel pipeline with sane sizes and real files."""
     index = read_json(folder / INDEX_NAME)
     unet_entry = index.get("unet")
     if not (isinstance(unet_entry, list) and len(unet_entry) == 2 and unet_entry[1] == "UNet2DModel"):
@@ -65,21 +74,30 @@ def unet_parts(folder: Path) -> tuple[dict[str, Any], Path]:
             f"{folder}: only unconditional or class-conditional UNet2DModel pipelines are supported "
             f"(model_index.json says unet is {unet_entry!r})"
         )
+    # A VQModel or VAE beside the UNet means its samples are latents: never shown or saved as pixels.
+    decoders = [name for name in ("vqvae", "vae", "vqmodel") if name in index]
+    if decoders:
+        raise ModelLoadError(f"{folder}: model_index.json adds a {decoders[0]} to the UNet, so it makes latents "
+                             "that need decoding; Noisescope runs only pixel-space UNet2DModel pipelines")
     config = read_json(folder / "unet" / "config.json")
-    for name in WEIGHT_NAMES:
-        if (folder / "unet" / name).is_file():
-            return config, folder / "unet" / name
-    raise ModelLoadError(f"{folder / 'unet'}: no weights ({' or '.join(WEIGHT_NAMES)})")
+    check_unet2d_config(config, folder / "unet" / "config.json")
+    weights = component_weights(folder / "unet")
+    if not weights:
+        raise ModelLoadError(f"{folder / 'unet'}: no weights ({' or '.join(WEIGHT_NAMES)}, an fp16 variant "
+                             "or shards with their index)")
+    return config, weights
 
 
 def diffusers_info(folder: Path, origin: str) -> ModelInfo:
     index, class_name = pipeline_class(folder)
     if class_name in TEXT_TO_IMAGE_CLASSES:
         return text_to_image_info(folder, index, class_name, origin, DiffusersFormat.id)
-    config, weights = unet_parts(folder)
-    sample_size = config.get("sample_size", 32)
+    config, weights = unet_files(folder)
+    scheduler = check_scheduler(folder, index, class_name)
+    sample_size = config.get("sample_size") or 32
     height, width = (sample_size, sample_size) if isinstance(sample_size, int) else tuple(sample_size)
     classes = config.get("num_class_embeds")
+    counts = [safetensors_parameter_count(w) for w in weights if w.suffix.lower() == ".safetensors"]
     return ModelInfo(
         name=folder.name,
         family=Family.DIFFUSION,
@@ -91,9 +109,10 @@ def diffusers_info(folder: Path, origin: str) -> ModelInfo:
         channels=int(config.get("in_channels", 3)),
         labels=tuple(str(i) for i in range(classes)) if classes else None,
         requires_label=bool(classes),
-        parameters=safetensors_parameter_count(weights) if weights.suffix == ".safetensors" else None,
+        parameters=sum(c for c in counts if c) or None,
         description="diffusers pipeline folder",
         pipeline="class-conditional-diffusion",
+        train_timesteps=scheduler.get("num_train_timesteps", 1000),
     )
 
 

@@ -14,8 +14,6 @@ config.json:
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +25,18 @@ from engine.models.architectures.checks import (
     MAX_LATENT_DIM,
     MAX_SIDE,
     check_architecture,
+    check_scheduler_config,
     whole,
 )
 from engine.models.formats import register_format, weights_hash
 from engine.models.info import ModelInfo
+from engine.models.model_files import MAX_CONFIG_BYTES
+from engine.models.model_files import regular_file as _regular_file
 from engine.models.safetensors_header import safetensors_parameter_count
 
 FORMAT = "noisescope-model"
 CONFIG_NAME = "config.json"
 DEFAULT_GUIDANCE = 3.0  # what the bundled digits model was tuned for
-MAX_CONFIG_BYTES = 16 * 1024 * 1024  # a config is a few KB; a bigger "config.json" is not one
 
 
 def is_bundled_folder(folder: Path) -> bool:
@@ -77,6 +77,9 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise ModelLoadError(f"{path}: a {config['family']} model needs latent_dim")
     _check_values(config, path)
     check_architecture(config["architecture"], config["architecture_config"], path)
+    if config["family"] == Family.DIFFUSION:
+        check_scheduler_config(config["scheduler"], f"{path} (scheduler)")
+    _check_agreement(config, path)
     return config
 
 
@@ -99,15 +102,22 @@ def _check_values(config: dict[str, Any], path: Path) -> None:
         whole(config["null_label"], "null_label", path, 0, MAX_CLASSES)
 
 
-def _regular_file(path: Path, what: str) -> None:
-    """os.stat, never open: opening a FIFO or a device named like a model file blocks or never ends."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise ModelLoadError(f"{path}: {what} is missing") from None
-    if not stat.S_ISREG(mode):
-        raise ModelLoadError(f"{path}: {what} is not a regular file (a folder, FIFO or device); "
-                             "replace it with the file itself")
+def _check_agreement(config: dict[str, Any], path: Path) -> None:
+    """The sizes the app reads (height, width, channels, latent_dim) are the ones the architecture builds."""
+    arch = config["architecture_config"]
+    pairs = [("latent_dim", "latent_dim"), ("channels", "in_channels" if "in_channels" in arch else "channels")]
+    if config["architecture"] != "UNet2DModel":  # a decoder makes images of its own size
+        pairs += [("height", "image_size"), ("width", "image_size")]
+    for ours, theirs in pairs:
+        if config.get(ours) is not None and theirs in arch and arch[theirs] != config[ours]:
+            raise ModelLoadError(f"{path}: {ours} is {config[ours]} but architecture_config's {theirs} is "
+                                 f"{arch[theirs]}; make them equal")
+    if config["architecture"] == "UNet2DModel":  # any size the UNet can halve once per block but the last
+        halvings = len(arch.get("block_out_channels", [0] * 4)) - 1
+        for key in ("height", "width"):
+            if config[key] % 2**halvings:
+                raise ModelLoadError(f"{path}: {key} {config[key]} cannot be halved {halvings} times (once per "
+                                     f"block but the last): make it a multiple of {2**halvings}")
 
 
 def weights_path(folder: Path, config: dict[str, Any]) -> Path:
@@ -149,10 +159,11 @@ def bundled_info(folder: Path, origin: str) -> ModelInfo:
         supports_guidance=config.get("null_label") is not None,
         requires_label=bool(labels) and family == Family.DIFFUSION and config.get("null_label") is None,
         latent_dim=config.get("latent_dim"),
-        parameters=safetensors_parameter_count(weights) if weights.suffix == ".safetensors" else None,
+        parameters=safetensors_parameter_count(weights) if weights.suffix.lower() == ".safetensors" else None,
         description=str(config.get("description", "")),
         pipeline=str(config.get("pipeline", "")),
         default_guidance=_default_guidance(config, folder / CONFIG_NAME),
+        train_timesteps=config["scheduler"].get("num_train_timesteps", 1000) if family == Family.DIFFUSION else None,
     )
 
 

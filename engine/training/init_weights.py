@@ -1,0 +1,53 @@
+"""Starting a training run from an exported model's weights (`noisescope train --init MODEL`).
+
+The bundled models ship only their EMA weights, not a checkpoint: the model and its EMA both
+start from them, the optimizer starts fresh (with its warm-up), and the step count carries on
+from the model's own, so a training curve reads in total steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engine.errors import ModelLoadError
+from engine.models.formats.noisescope import is_bundled_folder, read_config, weights_path
+from engine.models.weights import read_weights
+
+
+def read_init(folder: Path, family: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """The config and fp32 weights of a Noisescope model folder of this family; ValueError if not one."""
+    if not folder.is_dir() or not is_bundled_folder(folder):
+        raise ValueError(f"{folder} is not a Noisescope model folder (config.json and model.safetensors)")
+    try:
+        config = read_config(folder)
+        weights = read_weights(weights_path(folder, config))
+    except ModelLoadError as exc:
+        raise ValueError(str(exc)) from None
+    if config.get("family") != family:
+        raise ValueError(f"{folder} is a {config.get('family')} model, not {family}")
+    return config, {key: value.float() for key, value in weights.items()}
+
+
+def model_step(config: dict[str, Any]) -> int:
+    """The optimizer steps the model was trained for (0 if its config does not say)."""
+    steps = config.get("training", {}).get("steps", 0)
+    return steps if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0 else 0
+
+
+def start_from(trainer, config: dict[str, Any], weights: dict[str, torch.Tensor]) -> None:
+    """Model and EMA take the weights; the EMA at its full decay (it averages a trained model already)."""
+    if config.get("architecture_config") != trainer.architecture_config:
+        raise ValueError("its architecture differs from the one this run would train "
+                         f"({config.get('architecture_config')} vs {trainer.architecture_config}): "
+                         "pass the model's --widths")
+    for module in (trainer.model, trainer.ema.model):
+        try:
+            module.load_state_dict(weights, strict=True)
+        except RuntimeError as exc:
+            raise ValueError(f"its weights do not fit ({str(exc).strip().splitlines()[0][:200]})") from None
+    step = model_step(config)
+    trainer.step = step
+    trainer.ema.updates = max(trainer.ema.updates, step)

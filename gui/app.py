@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from gui.branch_action import BranchAction
+from gui.compare_wiring import CompareWiring
 from gui.decode_wiring import DecodeWiring
 from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
@@ -23,6 +25,7 @@ from gui.export_actions import ExportActions
 from gui.history_wiring import HistoryWiring
 from gui.main_window import MainWindow
 from gui.run_controller import RunController
+from gui.run_plots import RunPlots, add_run_plots
 from gui.settings_store import SettingsStore
 from gui.style import apply_theme
 from gui.view_model import ViewModel
@@ -43,6 +46,9 @@ class Studio:
     exports: ExportActions | None = None  # File > Export
     disk: DiskWorker | None = None  # history writes and exports, off the GUI thread
     decode: DecodeWiring | None = None  # "Decode this step", on the engine worker
+    compare: CompareWiring | None = None  # the gallery's Compare: runs side by side
+    branch: BranchAction | None = None  # "Branch from this step" (Run menu, timeline)
+    plots: RunPlots | None = None  # the Plots dock: schedule, convergence, settled map
     _closed: bool = False
 
     def start(self) -> None:
@@ -50,7 +56,7 @@ class Studio:
 
     def task_keepers(self) -> list:
         """Each controller's own TaskKeeper: the run's, the history's, the export's, the decode's."""
-        parts = (self.controller, self.history, self.exports, self.decode)
+        parts = (self.controller, self.history, self.exports, self.decode, self.compare)
         return [keeper for keeper in (getattr(part, "tasks", None) for part in parts) if keeper is not None]
 
     def close(self) -> bool:
@@ -63,6 +69,8 @@ class Studio:
         self.store.sync()
         if self.history is not None:
             self.history.record_unfinished()  # a run going at quit is kept, as cancelled
+        if self.compare is not None:
+            self.compare.close()  # its windows and its frame worker
         stopped = self.controller.shutdown()
         for keeper in self.task_keepers():
             keeper.cancel_all()
@@ -84,6 +92,7 @@ def build_studio(settings: QSettings | None = None) -> Studio:
     window.controls.cancelRequested.connect(controller.cancel)
     disk = DiskWorker()
     history = HistoryWiring(window, vm, controller, disk)  # before restoreState: the Gallery dock
+    plots = add_run_plots(window, vm)  # before restoreState too: the Plots dock, hidden at first
     exports = ExportActions(window, vm, disk, history)
     geometry, state = store.load_window()
     if geometry is not None:
@@ -92,6 +101,9 @@ def build_studio(settings: QSettings | None = None) -> Studio:
         window.restoreState(state)
     decode = DecodeWiring(window.viewer, vm.status, adapter)
     studio = Studio(vm, adapter, controller, window, store, history, exports, disk, decode)
+    studio.compare = CompareWiring(window, vm, history, disk, controller)
+    studio.branch = BranchAction(window, vm, controller, history)
+    studio.plots = plots
     window.closing.connect(studio.close)
     return studio
 

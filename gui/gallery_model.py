@@ -38,7 +38,12 @@ class Page:
 
 def read_page(history: History, filters: dict[str, Any], offset: int, limit: int) -> Page:
     """On the disk thread: `limit` rows from `offset`, thumbnails decoded."""
-    runs = history.list_runs(**filters, limit=limit + 1, offset=offset)  # one more: is there a next page?
+    filters = dict(filters)
+    tree = filters.pop("tree", None)  # one run's family (History.lineage), the other filters set aside
+    if tree is not None:
+        runs = history.lineage(tree)[offset:offset + limit + 1]
+    else:
+        runs = history.list_runs(**filters, limit=limit + 1, offset=offset)  # one more: is there a next page?
     runs, complete = runs[:limit], len(runs) <= limit
     images = {run.id: QImage.fromData(run.thumbnail or b"", "PNG") for run in runs}
     return Page(runs, images, {run.id: caption(run, steps_run(run)) for run in runs}, complete)
@@ -76,11 +81,12 @@ class GalleryModel(QAbstractListModel):
         self._complete = True
         self._generation = 0  # a refresh makes pages still being read for older filters stale
         self._loading = False
-        self.filters: dict[str, Any] = {"model": None, "sampler": None, "family": None, "starred": None}
+        self.filters: dict[str, Any] = {"model": None, "sampler": None, "family": None, "starred": None, "tree": None}
 
     def set_filters(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
-                    starred: bool | None = None) -> asyncio.Task | None:
-        self.filters = {"model": model, "sampler": sampler, "family": family, "starred": starred}
+                    starred: bool | None = None, tree: int | None = None) -> asyncio.Task | None:
+        """`tree`: a run id; only its family is shown (the run it branches from, every branch), the rest ignored."""
+        self.filters = {"model": model, "sampler": sampler, "family": family, "starred": starred, "tree": tree}
         return self.refresh(keep_count=False)
 
     def refresh(self, keep_count: bool = True) -> asyncio.Task | None:
@@ -188,10 +194,18 @@ def sampler_name(sampler_id: str) -> str:
 def caption(run: RunRecord, steps_done: int | None = None) -> str:
     star = "★ " if run.starred else ""
     text = f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
+    if run.from_step is not None:  # a branch; steps counted from 1, as the timeline shows them
+        text += "\n" + branch_line(run)
     if run.outcome == "cancelled":
         done = "" if steps_done is None else f" at step {steps_done}"
         text += f"\n✕ cancelled{done}, {run.duration_s:.1f} s"
     return text
+
+
+def branch_line(run: RunRecord) -> str:
+    """"↳ branch of #12 @5": the run it continues and the step (its parent forgotten: "of a run")."""
+    of = f"#{run.parent_id}" if run.parent_id is not None else "a run"
+    return f"↳ branch of {of} @{(run.from_step or 0) + 1}"
 
 
 def tooltip(run: RunRecord) -> str:
@@ -199,6 +213,9 @@ def tooltip(run: RunRecord) -> str:
     lines = [f"{run.model} ({run.family})", f"{when}: {run.outcome} in {run.duration_s:.1f} s on {run.device}"]
     if run.model_hash:
         lines.append(f"model hash {run.model_hash}")
+    if run.from_step is not None:
+        parent = f"run #{run.parent_id}" if run.parent_id is not None else "a run no longer in the history"
+        lines.append(f"a branch of {parent}, from its step {run.from_step + 1}")
     if run.trajectory_path:
         lines.append("trajectory kept: opens for scrubbing")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ callbacks; it knows nothing of the main window.
     on_open_run(run_id)        open the run (load_run() gives its record and kept trajectory)
     on_rerun(recipe)           put the recipe in the controls and generate
     on_copy_recipe(json_text)  default: the clipboard
+    on_compare(run_ids)        open 2 to 4 selected runs side by side (set_on_compare; gui/compare_wiring.py)
 Delete forgets the history row only; exported files and the trajectory file stay on disk.
 """
 
@@ -40,6 +41,7 @@ from gui.gallery_model import PAGE_SIZE, GalleryModel
 from gui.tasks import TaskKeeper
 
 ALL = "All"
+COMPARE_MIN, COMPARE_MAX = 2, 4  # engine.compare.runs.MIN_RUNS, MAX_RUNS (not imported: no engine.compare here)
 THUMBNAIL = 96
 
 
@@ -73,6 +75,7 @@ class GalleryPanel(QWidget):
         self.on_copy_recipe = on_copy_recipe or (lambda text: QGuiApplication.clipboard().setText(text))
         self.model = GalleryModel(history, disk, tasks, page_size, self)
         self.confirm: QMessageBox | None = None
+        self.on_compare: Callable[[list[int]], object] | None = None
         self._select_after_load: int | None = None
 
         self.model_filter, self.sampler_filter, self.family_filter = QComboBox(), QComboBox(), QComboBox()
@@ -87,6 +90,10 @@ class GalleryPanel(QWidget):
             filters.addWidget(combo, place // 2, place % 2)
         self.starred_only.toggled.connect(self._apply_filters)
         filters.addWidget(self.starred_only, 1, 1)
+        self.branches_only = QCheckBox("↳ Selected run's branch tree", objectName="branchesToggle")
+        self.branches_only.toggled.connect(self._branches_toggled)
+        self._tree: int | None = None  # the run whose family is shown, while the toggle is on
+        filters.addWidget(self.branches_only, 2, 0, 1, 2)  # a row of its own: the dock stays narrow
 
         self.view = QListView()
         self.view.setViewMode(QListView.ViewMode.IconMode)
@@ -97,6 +104,7 @@ class GalleryPanel(QWidget):
         self.view.setWordWrap(True)
         self.view.setUniformItemSizes(False)  # captions differ in lines (a cancelled run has one more)
         self.view.setModel(self.model)
+        self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)  # Ctrl+click: runs to compare
         self.view.doubleClicked.connect(lambda index: self.open_selected())
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
@@ -105,11 +113,13 @@ class GalleryPanel(QWidget):
         self.open_button, self.star_button = QPushButton("Open"), QPushButton("Star")
         self.rerun_button, self.copy_button = QPushButton("Re-run"), QPushButton("Copy recipe")
         self.delete_button = QPushButton("Delete")
+        self.compare_button = QPushButton("Compare")
         self.delete_button.setToolTip("Forget this run in the history (its exported files stay on disk)")
         buttons = QVBoxLayout()  # two rows: the dock stays narrow beside the viewer
         for row in (((self.open_button, self.open_selected), (self.rerun_button, self.rerun_selected),
                      (self.star_button, self.toggle_star)),
-                    ((self.copy_button, self.copy_selected), (self.delete_button, self.delete_selected))):
+                    ((self.copy_button, self.copy_selected), (self.delete_button, self.delete_selected),
+                     (self.compare_button, self.compare_selected))):
             line = QHBoxLayout()
             for button, slot in row:
                 button.clicked.connect(slot)
@@ -148,8 +158,19 @@ class GalleryPanel(QWidget):
             await loading
 
     def selected_run(self) -> RunRecord | None:
+        """The one run selected (None when none or several are: Open, Star... act on one)."""
         indexes = self.view.selectionModel().selectedIndexes()
-        return self.model.run_at(indexes[0].row()) if indexes else None
+        return self.model.run_at(indexes[0].row()) if len(indexes) == 1 else None
+
+    def selected_runs(self) -> list[RunRecord]:
+        """Every run selected, oldest first (the first is A in a comparison)."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedIndexes())
+        runs = [run for run in map(self.model.run_at, rows) if run is not None]
+        return sorted(runs, key=lambda run: run.id)
+
+    def set_on_compare(self, on_compare: Callable[[list[int]], object] | None) -> None:
+        self.on_compare = on_compare
+        self._update_buttons()
 
     def select_run(self, run_id: int) -> None:
         row = self.model.row_of(run_id)
@@ -181,6 +202,11 @@ class GalleryPanel(QWidget):
         if run is not None:
             self.on_copy_recipe(run.recipe_json)
             self.message.setText("recipe copied")
+
+    def compare_selected(self) -> None:
+        runs = self.selected_runs()
+        if self.on_compare is not None and COMPARE_MIN <= len(runs) <= COMPARE_MAX:
+            self.on_compare([run.id for run in runs])
 
     def delete_selected(self) -> None:
         """Ask first (a non-blocking box, open() not exec()), then forget the row."""
@@ -225,16 +251,45 @@ class GalleryPanel(QWidget):
             return combo.currentText() if combo.currentIndex() > 0 else None
 
         filters = {"model": chosen(self.model_filter), "sampler": chosen(self.sampler_filter),
-                   "family": chosen(self.family_filter), "starred": True if self.starred_only.isChecked() else None}
+                   "family": chosen(self.family_filter), "starred": True if self.starred_only.isChecked() else None,
+                   "tree": self._tree}
         if keep_count and filters == self.model.filters:
             return self.model.refresh()  # same filters: keep as many rows as are shown
         return self.model.set_filters(**filters)
 
+    def _branches_toggled(self, on: bool) -> None:
+        """On: only the selected run's family (the run it branches from, each branch), tree order."""
+        run = self.selected_run()
+        if on and run is None:
+            self.branches_only.setChecked(False)  # toggles back (and comes here again, off)
+            self.message.setText("select a run first: Branches shows it with the run it came from and its branches")
+            return
+        self._tree = run.id if on and run is not None else None
+        self._select_after_load = run.id if run is not None else None
+        for widget in (self.model_filter, self.sampler_filter, self.family_filter, self.starred_only):
+            widget.setEnabled(not on)  # set aside while a family is shown
+        self.message.setText("" if not on else f"run {run.id}'s family: the run it branches from and every branch")
+        self._apply_filters()
+
     def _update_buttons(self, *args) -> None:
         run = self.selected_run()
+        self.branches_only.setEnabled(run is not None or self.branches_only.isChecked())
+        self.branches_only.setToolTip("Show only the selected run, the run it branches from and every branch "
+                                      "(↳ in a caption: a branch of run #N from step K)")
         for button in (self.open_button, self.star_button, self.rerun_button, self.copy_button, self.delete_button):
             button.setEnabled(run is not None)
         self.open_button.setEnabled(run is not None and self.on_open_run is not None)
         self.rerun_button.setEnabled(run is not None and self.on_rerun is not None)
         self.star_button.setText("Unstar" if run is not None and run.starred else "Star")
+        count = len(self.view.selectionModel().selectedIndexes())
+        can_compare = self.on_compare is not None and COMPARE_MIN <= count <= COMPARE_MAX
+        self.compare_button.setEnabled(can_compare)
+        if can_compare:
+            self.compare_button.setToolTip(f"Put the {count} selected runs side by side, step by step")
+        elif count > COMPARE_MAX:
+            self.compare_button.setToolTip(f"{count} runs are selected: a comparison takes {COMPARE_MIN} to "
+                                           f"{COMPARE_MAX}; unselect {count - COMPARE_MAX} (Ctrl+click)")
+        else:
+            self.compare_button.setToolTip(f"Select {COMPARE_MIN} to {COMPARE_MAX} runs to compare (Ctrl+click "
+                                           f"to add one): {count} selected")
 

@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.file_menu.addAction(quit_action)
-        run_menu = menus.addMenu("&Run")
+        self.run_menu = run_menu = menus.addMenu("&Run")  # run actions go here (e.g. Branch from this step)
         for text, keys, slot in (("&Generate", "Ctrl+Return", self.controls.generateRequested.emit),
                                  ("&Cancel", "Esc", self.controls.cancelRequested.emit)):
             action = QAction(text, self)

@@ -48,6 +48,10 @@ class RunController(QObject):
         except InvalidRecipe as exc:
             self.status.set_error(exc.kind, exc.message)
             return
+        self.start(recipe)
+
+    def start(self, recipe) -> None:
+        """Run this recipe (Generate's, or a branch's: gui/branch_action.py) the way Generate does."""
         if self._loop_task is not None and not self._loop_task.done():
             self._next = recipe
             self.cancel()  # the loop picks up self._next once the current run has stopped

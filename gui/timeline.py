@@ -47,9 +47,11 @@ class Timeline(QWidget):
         for widget in (self.back, self.play, self.forward):
             row.addWidget(widget)
         row.addWidget(self.info, 1)
+        self._tools_at = row.count()  # add_tool() puts buttons here, between the step text and Live
         row.addWidget(self.live)
         row.addWidget(self.speed)
         layout.addLayout(row)
+        self._row = row
 
         self.back.clicked.connect(lambda: self.step_by(-1))
         self.forward.clicked.connect(lambda: self.step_by(1))
@@ -64,6 +66,11 @@ class Timeline(QWidget):
         status.stateChanged.connect(self._state_changed)
         self._sync_live(True)
         self._steps_changed(0)
+
+    def add_tool(self, widget: QWidget) -> None:
+        """A button that acts on the step shown (e.g. Branch from this step), beside the step text."""
+        self._row.insertWidget(self._tools_at, widget)
+        self._tools_at += 1
 
     def _reset(self) -> None:
         self._steps_changed(self.playhead.step_count())

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import UsageError, print_json
+from engine.cli.ray_options import add_ray_options, ray_pool_from_args
 
 
 def register(subparsers) -> None:
@@ -20,6 +21,7 @@ def register(subparsers) -> None:
     parser.add_argument("--card", nargs="?", const=True, type=Path, metavar="PATH",
                         help="write the figures into the model card (default: MODEL_CARD.md in the model's folder): "
                              "its <!-- figures:start/end --> block, and a row of its <!-- curve:start/end --> table")
+    add_ray_options(parser)
     parser.set_defaults(func=run_evaluate)
 
 
@@ -50,8 +52,16 @@ def run_evaluate(args) -> int:
         raise UsageError(f"cannot read the digits data or classifier: {exc}") from None
     real = reference(classifier, train, held_out)
     try:
-        result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
-                                steps=args.steps)
+        with ray_pool_from_args(args) as pool:  # --ray: the samples are drawn by the workers, the figures here
+            if pool is None:
+                result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
+                                        steps=args.steps)
+            else:
+                from engine.cluster.ray_evaluate import batch_for, sample_on_ray
+
+                result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
+                                        steps=args.steps, sample=sample_on_ray(pool),
+                                        batch=batch_for(args.count, pool.workers))
     except NoisescopeError as exc:
         raise UsageError(str(exc)) from None
     result["real_reference"] = real

@@ -12,6 +12,7 @@ from engine.cli import (
     evaluate_cmd,
     generate_cmd,
     history_cmd,
+    interpolate_cmd,
     models_cmd,
     samplers_cmd,
     show_cmd,
@@ -21,8 +22,8 @@ from engine.cli import (
 from engine.cli.common import UsageError, fail
 
 COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd, decode_cmd, sweep_cmd,
-            compare_cmd, branch_cmd]
-RUNS_MODELS = ("generate", "train", "evaluate", "decode", "sweep", "branch")  # the commands whose speed depends on torch's threads
+            compare_cmd, branch_cmd, interpolate_cmd]
+RUNS_MODELS = ("generate", "train", "evaluate", "decode", "sweep", "branch", "interpolate")  # the commands whose speed depends on torch's threads
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,8 @@ from engine.compare.reading import read_comparison
 from engine.compare.runs import LETTERS
 from engine.errors import NoisescopeError
 from engine.export.restore import RestoredRecipe, read_recipe, restore_from_json
+from engine.interpolate.document import Interpolation
+from engine.interpolate.reading import read_interpolation
 from engine.recipe_fields import FIELDS
 
 
@@ -28,16 +30,20 @@ def run_show(args) -> int:
     try:
         restored = read_recipe(args.file)
         comparison = read_comparison(args.file)  # a comparison's exports carry every run's recipe
+        interpolation = read_interpolation(args.file)  # so do an interpolation's, every frame's
     except NoisescopeError as exc:
         raise UsageError(exc.message) from None
     if args.json:
         print_json({"source": restored.source, "recipe": restored.json_fields(), "model_hash": restored.model_hash,
                     "sample": restored.sample,
                     "unmapped": [{"key": key, "value": value} for key, value in restored.unmapped],
-                    "notes": list(restored.notes), **_comparison_json(comparison)})
+                    "notes": list(restored.notes), **_comparison_json(comparison),
+                    **_interpolation_json(interpolation)})
         return 0
     if comparison is not None:
         return _print_comparison(args.file, comparison)
+    if interpolation is not None:
+        return _print_interpolation(args.file, interpolation)
     print(f"{args.file.name}: {'Noisescope recipe' if restored.source == 'noisescope' else restored.source_name}")
     _print_fields(restored)
     return 0
@@ -86,4 +92,30 @@ def _print_comparison(path: Path, comparison: Comparison) -> int:
     for a, b, mean_abs, psnr in comparison.differences:
         print(f"final |{LETTERS[a]}-{LETTERS[b]}|: mean {mean_abs:.2f} levels, "
               + ("identical" if psnr is None else f"PSNR {psnr:.2f} dB"))
+    return 0
+
+
+def _interpolation_json(interpolation: Interpolation | None) -> dict[str, Any]:
+    """show --json of an interpolation: the usual keys (the first frame's recipe) plus every frame's."""
+    if interpolation is None:
+        return {}
+    return {"interpolation": {
+        "description": interpolation.description, "seeds": list(interpolation.seeds),
+        "frames_between": interpolation.frames_between, "loop": interpolation.loop,
+        "total_frames": interpolation.total_frames,
+        "frames": [{"index": frame.index, "t": frame.t, "label": frame.label,
+                    "recipe": restore_from_json(frame.recipe.to_json()).json_fields()} for frame in interpolation.frames]}}
+
+
+def _print_interpolation(path: Path, interpolation: Interpolation) -> int:
+    made = len(interpolation.frames)
+    print(f"{path.name}: Noisescope {interpolation.description}"
+          + ("" if made == interpolation.total_frames else f"; {made} made"))
+    print("frame 1's recipe (each frame changes only the seed, variation seed and strength):")
+    _print_fields(restore_from_json(interpolation.frames[0].recipe.to_json()))
+    for frame in interpolation.frames:
+        recipe = frame.recipe
+        variation = (f", variation seed {recipe.variation_seed}, strength {recipe.variation_strength:g}"
+                     if recipe.variation_strength else "")
+        print(f"  frame {frame.index + 1}: seed {recipe.seed}{variation}")
     return 0

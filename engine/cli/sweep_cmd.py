@@ -10,15 +10,19 @@ step and keeps the cells already written.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from engine.cli.common import UsageError, add_model_path_option, exit_code_for, fail, print_json
 from engine.cli.generate_cmd import _model_hash, _record_history
+from engine.cli.ray_options import add_ray_options, ray_pool_from_args
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Started, Step
@@ -27,7 +31,14 @@ from engine.export.plan import ExportedFile, ExportPlan, check_output_folder, ex
 from engine.paths import default_output_dir
 from engine.recipe import Recipe
 from engine.sweep.axes import AXIS_NAMES, parse_axis
-from engine.sweep.plan import DEFAULT_GROUP_BATCH, DEFAULT_MAX_CELLS, SweepPlan, TooManyCells, make_plan
+from engine.sweep.plan import (
+    DEFAULT_GROUP_BATCH,
+    DEFAULT_MAX_CELLS,
+    SweepPlan,
+    TooManyCells,
+    fit_labels,
+    make_plan,
+)
 
 
 def register(subparsers) -> None:
@@ -51,6 +62,7 @@ def register(subparsers) -> None:
                              f"(default {DEFAULT_GROUP_BATCH}; 1: one run per cell)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
     parser.add_argument("--no-history", dest="history", action="store_false", help="do not record the cells in history")
+    add_ray_options(parser)
     parser.set_defaults(func=run_sweep_command)
 
 
@@ -62,7 +74,9 @@ def plan_from_args(args) -> SweepPlan:
         axes = [parse_axis(text, name) for name in AXIS_NAMES if (text := getattr(args, f"axis_{name}"))]
         if args.axis_z and not args.axis_y:
             raise UsageError("--z needs a --y: the Z axis makes one X/Y grid per value")
-        plan = make_plan(base, axes, args.max_cells)
+        plan, notes = fit_labels(make_plan(base, axes, args.max_cells), args.model_paths)  # the VAE in a model sweep
+        for note in notes:
+            print(f"noisescope: note: {note}", file=sys.stderr)
         plan.check(args.model_paths)
     except TooManyCells as exc:
         raise UsageError(f"{exc.message}: pass --max-cells {exc.cells} to run it") from None
@@ -88,9 +102,21 @@ def run_sweep_command(args) -> int:
     run_ids: list[int | None] = []
     hashes: dict[str, str | None] = {}
     total, bar = len(plan.cells), None
+    cluster = contextlib.ExitStack()  # a Ray pool with --ray: its cells arrive as they finish, written below alike
+    pool = cluster.enter_context(ray_pool_from_args(args))
+    items: Iterator[Any]
+    if pool is None:
+        items = run_sweep(plan, cancel, extra_model_paths=args.model_paths, max_batch=args.group_batch)
+    else:
+        from engine.cluster.ray_sweep import run_sweep_on_ray
+
+        items = run_sweep_on_ray(plan, pool, cancel, max_batch=args.group_batch)
     try:
-        for item in run_sweep(plan, cancel, extra_model_paths=args.model_paths, max_batch=args.group_batch):
-            if isinstance(item, GroupEvent):
+        for item in items:
+            if not isinstance(item, (GroupEvent, CellDone)):  # ClusterProgress
+                print(f"noisescope: {item.done}/{total} cells done, {item.running} running, {item.waiting} waiting "
+                      f"on {item.workers} Ray worker(s)", file=sys.stderr)
+            elif isinstance(item, GroupEvent):
                 event, cells = item.event, item.group.cells
                 if isinstance(event, Started):
                     what = "; ".join(plan.cell_label(cell) for cell in cells)
@@ -124,9 +150,12 @@ def run_sweep_command(args) -> int:
     except KeyboardInterrupt:
         cancel.set()
         return _stopped(len(images), total, out_dir)
+    except NoisescopeError as exc:  # the cluster lost every worker
+        return fail(exc.message, 1)
     finally:
         if bar is not None:
             bar.close()
+        cluster.close()
     return _write_grid(args, plan, images, recipes, cell_files, run_ids, out_dir, hashes)
 
 

@@ -23,6 +23,7 @@ from engine.branch import Branch
 from engine.compare.metadata import first_run_recipe
 from engine.conditioning import ClassLabel, TextPrompt, Unconditional, conditioning_to_dict
 from engine.errors import InvalidRecipe
+from engine.interpolate.document import first_frame_recipe
 from engine.kinds import Family
 from engine.recipe import Recipe
 from engine.recipe_fields import A1111_KEYS, FIELDS
@@ -281,7 +282,8 @@ def restore_from_json(text: str, model_hash: str | None = None, sample: int | No
     if len(text) > MAX_RECIPE_JSON:
         raise InvalidRecipe(f"the recipe JSON is {len(text):,} characters; at most {MAX_RECIPE_JSON:,} are read")
     comparison_notes: tuple[str, ...] = ()
-    compared = first_run_recipe(text)  # a comparison's document (a GIF's or MP4's one text): its run A
+    # A comparison's or an interpolation's document (a GIF's or MP4's one text): its run A, its first frame
+    compared = first_run_recipe(text) or first_frame_recipe(text)
     if compared is not None:
         text, comparison_notes = compared[0], (compared[1],)
     try:

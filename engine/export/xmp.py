@@ -8,10 +8,12 @@ from xml.sax.saxutils import quoteattr
 XMP_NAMESPACE = "urn:noisescope:1"
 
 
-def xmp_packet(recipe_json: str, comparison_json: str | None = None) -> bytes:
+def xmp_packet(recipe_json: str, comparison_json: str | None = None, *, documents: dict[str, str] | None = None) -> bytes:
     """A minimal XMP packet with the recipe JSON as one attribute (and a comparison's document
-    as another: engine/compare/metadata.py)."""
+    as another: engine/compare/metadata.py; `documents`: more attributes, name -> text, such as
+    an interpolation's)."""
     comparison = "" if comparison_json is None else f" noisescope:comparison={quoteattr(comparison_json)}"
+    comparison += "".join(f" noisescope:{name}={quoteattr(text)}" for name, text in (documents or {}).items())
     return (
         '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
         f'<rdf:Description xmlns:noisescope="{XMP_NAMESPACE}" noisescope:recipe={quoteattr(recipe_json)}{comparison}/>'

@@ -169,6 +169,30 @@ class History:
                                           "ORDER BY from_step, created_at, id", (run_id,))
         return [_record(row) for row in rows]
 
+    def lineage(self, run_id: int) -> list[RunRecord]:
+        """The family a run belongs to, as a tree read top down: the run its lineage starts from,
+        then each run's branches (by step) after it, depth first. [] for a run not in the history."""
+        connection = self._connection()
+        root, above = run_id, {run_id}
+        while True:  # up to the first run whose parent is not recorded
+            row = connection.execute("SELECT parent_id FROM runs WHERE id = ?", (root,)).fetchone()
+            if row is None:
+                return []
+            if row[0] is None or row[0] in above:  # parents are older runs; a loop is a damaged file
+                break
+            root = row[0]
+            above.add(root)
+        family: list[RunRecord] = []
+        shown: set[int] = set()
+        stack = [record for record in (self.get_run(root),) if record is not None]
+        while stack:
+            run = stack.pop()
+            if run.id not in shown:
+                shown.add(run.id)
+                family.append(run)
+                stack.extend(reversed(self.branches(run.id)))
+        return family
+
     def distinct(self, column: str) -> list[str]:
         """The values a filter can take: column is model, sampler or family."""
         if column not in ("model", "sampler", "family"):

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.conditioning import TextPrompt
-from engine.errors import InvalidRecipe
+from engine.conditioning import ClassLabel, TextPrompt, Unconditional
+from engine.errors import InvalidRecipe, NoisescopeError
 from engine.recipe import Recipe
 from engine.sweep.axes import Axis, check_distinct
 
@@ -140,6 +140,31 @@ def make_plan(base: Recipe, axes: list[Axis], max_cells: int | None = DEFAULT_MA
                     raise InvalidRecipe(f"cell {where}: {exc.message}") from None
                 cells.append(Cell(len(cells), at, recipe))
     return SweepPlan(base, tuple(axes), tuple(cells))
+
+
+def fit_labels(plan: SweepPlan, extra_model_paths: Iterable[Path] = ()) -> tuple[SweepPlan, tuple[str, ...]]:
+    """A sweep over `model` with a class label (the families side by side: digits-diffusion,
+    digits-vae, digits-gan for label 3): the cells on a model without class labels (the VAE)
+    run unconditional instead of failing, and a note says so. Any other sweep is left as it is."""
+    from engine.models.catalog import find_model
+
+    if "model" not in {axis.field for axis in plan.axes} or not isinstance(plan.base.conditioning, ClassLabel):
+        return plan, ()
+    cells, unlabelled = [], []
+    for cell in plan.cells:
+        try:
+            info = find_model(cell.recipe.model, extra_model_paths)
+        except NoisescopeError:
+            cells.append(cell)  # check() names the model that is missing
+            continue
+        if isinstance(cell.recipe.conditioning, ClassLabel) and not info.labels:
+            cells.append(replace(cell, recipe=cell.recipe.replace(conditioning=Unconditional())))
+            unlabelled.append(info.name)
+        else:
+            cells.append(cell)
+    notes = tuple(f"{name} has no class labels: its cells draw any digit, unconditionally"
+                  for name in dict.fromkeys(unlabelled))
+    return replace(plan, cells=tuple(cells)), notes
 
 
 def _value(value: Any, base: Recipe) -> Any:

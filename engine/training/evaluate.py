@@ -11,15 +11,18 @@ The same figures for the held-out real digits are the reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.model_cache import ModelCache
+from engine.recipe import Recipe
 from engine.training.classifier import DigitClassifier, predict
 from engine.training.data import Digits, from_model_output
-from engine.training.sampling import generate
+from engine.training.sampling import run_recipes, sample_recipes
 
 CONFIDENCE = 0.9
 
@@ -61,21 +64,34 @@ def reference(classifier: DigitClassifier, train: Digits, held_out: Digits) -> d
     return result
 
 
+# Runs every list of recipes it is given and returns each list's images (locally, or on a cluster).
+Sampler = Callable[[list[list[Recipe]]], list[np.ndarray]]
+
+
+def sample_here(requests: list[list[Recipe]]) -> list[np.ndarray]:
+    cache = ModelCache()  # a fresh one: the weights of a model being trained are read anew
+    return [run_recipes(recipes, cache) for recipes in requests]
+
+
 def evaluate_model(model: Path | str, classifier: DigitClassifier, train: Digits, real: dict[str, Any],
-                   count: int = 500, seed: int = 1000, steps: int = 25) -> dict[str, Any]:
-    """Figures for unconditional samples and, if the model has labels, for count/10 samples per label."""
+                   count: int = 500, seed: int = 1000, steps: int = 25, sample: Sampler = sample_here,
+                   batch: int = 100) -> dict[str, Any]:
+    """Figures for unconditional samples and, if the model has labels, for count/10 samples per label.
+    `sample` runs all the sampling at once (engine/cluster/ray_evaluate.py spreads it over workers);
+    the samples do not depend on `batch`, only how they are split into runs."""
     from engine.models import find_model
 
     info = find_model(str(model))
     floor = real["first_percentile_nearest"]
     steps = steps if info.family == "diffusion" else 1
-    free = from_model_output(generate(model, count, seed=seed, steps=steps))
+    per_label = max(1, count // len(info.labels)) if info.labels else 0
+    requests = [sample_recipes(model, count, seed=seed, steps=steps, batch=batch)]
+    requests += [sample_recipes(model, per_label, seed=seed, label=label, steps=steps, batch=batch)
+                 for label in info.labels or []]
+    free, *labelled = [from_model_output(images) for images in sample(requests)]
     result: dict[str, Any] = {"model": info.name, "family": info.family,
                               "unconditional": figures(free, classifier, train, real_floor=floor)}
     if info.labels:
-        per_label = max(1, count // len(info.labels))
-        images = np.concatenate([from_model_output(generate(model, per_label, seed=seed, label=label, steps=steps))
-                                 for label in info.labels])
         asked = np.repeat(np.arange(len(info.labels)), per_label)
-        result["conditional"] = figures(images, classifier, train, asked=asked, real_floor=floor)
+        result["conditional"] = figures(np.concatenate(labelled), classifier, train, asked=asked, real_floor=floor)
     return result

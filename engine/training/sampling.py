@@ -17,22 +17,34 @@ def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None 
              sampler: str = "dpmpp_2m", guidance: float | None = None, batch: int = 100,
              device: str = "cpu") -> np.ndarray:
     """`count` images, uint8 (count, H, W, C), in batches; a fresh cache so new weights are always read."""
-    cache = ModelCache()
+    return run_recipes(sample_recipes(model, count, seed=seed, label=label, steps=steps, sampler=sampler,
+                                      guidance=guidance, batch=batch, device=device), ModelCache())
+
+
+def sample_recipes(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = 25,
+                   sampler: str = "dpmpp_2m", guidance: float | None = None, batch: int = 100,
+                   device: str = "cpu") -> list[Recipe]:
+    """The runs that make `count` samples, `batch` at a time: sample i has seed `seed + i` however
+    they are batched (engine/noise.py), so the samples do not depend on `batch`."""
+    recipes = []
+    for done in range(0, count, batch):
+        recipes.append(Recipe(model=str(model), sampler=sampler, steps=steps, seed=seed + done,
+                              batch=min(batch, count - done), conditioning=conditioning_from(label), device=device,
+                              guidance=guidance if label is not None else None))  # unlabelled: unguided
+    return recipes
+
+
+def run_recipes(recipes: list[Recipe], cache: ModelCache) -> np.ndarray:
+    """The final images of the runs, one after another, concatenated."""
     chunks: list[np.ndarray] = []
-    done = 0
-    while done < count:
-        size = min(batch, count - done)
-        recipe = Recipe(model=str(model), sampler=sampler, steps=steps, seed=seed + done, batch=size,
-                        conditioning=conditioning_from(label), device=device,
-                        guidance=guidance if label is not None else None)  # unlabelled: unguided
+    for recipe in recipes:
         result = None
         for event in run(recipe, cache=cache, previews=False):
             if isinstance(event, (Finished, Failed)):
                 result = event
         if not isinstance(result, Finished):
-            raise RuntimeError(f"sampling {model} failed: {getattr(result, 'message', result)}")
+            raise RuntimeError(f"sampling {recipe.model} failed: {getattr(result, 'message', result)}")
         chunks.append(np.asarray(result.images))
-        done += size
     return np.concatenate(chunks)
 
 

@@ -1,0 +1,1 @@
+"""Interpolation videos between seeds: the plan (core), the runner and the export."""

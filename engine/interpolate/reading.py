@@ -1,0 +1,43 @@
+"""Reading an interpolation's document back from an exported file (what `noisescope show` lists).
+
+The text comes from the container without decoding a pixel (engine.export.formats.image_metadata
+for PNG, APNG, GIF and WebP; the MP4 container's comment tag through PyAV). None: the file is
+no interpolation (it may still carry one recipe, which engine.export.restore reads).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import ExportError, InvalidRecipe
+from engine.export.formats.image_metadata import read_image_metadata
+from engine.export.xmp import xmp_value
+from engine.interpolate.document import Interpolation, is_interpolation_json, parse_interpolation
+from engine.interpolate.plan import INTERPOLATION_KEY
+
+
+def read_interpolation(path: Path) -> Interpolation | None:
+    path = Path(path)
+    text = _document_text(path)
+    if text is None or not is_interpolation_json(text):
+        return None
+    try:
+        return parse_interpolation(text)
+    except InvalidRecipe as exc:
+        raise ExportError(f"{path.name}: {exc.message}") from None
+
+
+def _document_text(path: Path) -> str | None:
+    metadata = read_image_metadata(path)
+    if metadata is not None:
+        return (metadata.text.get(INTERPOLATION_KEY) or metadata.text.get("comment")
+                or xmp_value(metadata.text.get("xmp"), "interpolation"))
+    if not path.name.lower().endswith(".mp4"):
+        return None
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return container.metadata.get("comment")
+    except (OSError, av.FFmpegError) as exc:
+        raise ExportError(f"cannot read {path}: {exc}") from None

@@ -1,0 +1,52 @@
+"""Running an interpolation: each frame is one engine.run of its own recipe (batch 1), so its
+image is the one `generate` makes with that recipe. The stream carries the engine's events,
+tagged with their frame, and FrameDone as each frame is ready; it stops at the first run that
+does not finish, or when `cancel` is set, having yielded every frame done before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.events import Cancelled, Event, Failed, Finished
+from engine.interpolate.plan import Frame, InterpolationPlan
+from engine.recipe import Recipe
+from engine.run import run
+
+
+@dataclass(frozen=True)
+class FrameEvent:
+    frame: Frame
+    event: Event
+
+
+@dataclass(frozen=True)
+class FrameDone:
+    frame: Frame
+    image: np.ndarray  # (H, W, C) uint8
+    recipe: Recipe  # as run: the model's defaults filled in
+
+
+InterpolationEvent = FrameEvent | FrameDone
+
+
+def run_interpolation(plan: InterpolationPlan, cancel: threading.Event | None = None, *,
+                      extra_model_paths: Iterable[Path] = ()) -> Iterator[InterpolationEvent]:
+    paths = list(extra_model_paths)
+    for frame in plan.frames:
+        final: Finished | None = None
+        # No previews: only the final image of a frame is shown, so the steps' decodes are skipped.
+        for event in run(frame.recipe, cancel, extra_model_paths=paths, previews=False):
+            yield FrameEvent(frame, event)
+            if isinstance(event, (Failed, Cancelled)):
+                return
+            if isinstance(event, Finished):
+                final = event
+        if final is None or (cancel is not None and cancel.is_set()):
+            return
+        yield FrameDone(frame, final.images[0], final.recipe)

@@ -9,6 +9,7 @@ through `edited(value)`. The panel lays them out; the form state decides what ap
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -181,24 +182,33 @@ class SeedControl(FieldControl):
         layout = QHBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.dice = QToolButton(text="⚄", toolTip="A new random seed")
-        self.lock = QToolButton(text="Lock", checkable=True,
-                                toolTip="Locked: keep this seed. Unlocked: a new seed every Generate")
+        self.dice = QToolButton(text="⚄", toolTip=f"A new random {row.label.lower()}")
         layout.addWidget(line, 1)
         layout.addWidget(self.dice)
-        layout.addWidget(self.lock)
         super().__init__(row, line, holder)
         self.line, self.form = line, form
+        # Only the seed itself is locked or drawn anew on every Generate; a variation seed is just a number.
+        self.lockable = self.name == "seed"
+        self.lock = QToolButton(text="Lock", checkable=True,
+                                toolTip="Locked: keep this seed. Unlocked: a new seed every Generate")
+        if self.lockable:
+            layout.addWidget(self.lock)
         line.editingFinished.connect(self._typed)
-        self.dice.clicked.connect(form.new_seed)
+        self.dice.clicked.connect(self._draw)
         self.lock.toggled.connect(lambda on: self._showing or form.set_field("seed_locked", on))
+
+    def _draw(self) -> None:
+        if self.lockable:
+            self.form.new_seed()
+        else:
+            self.form.set_field(self.name, random.randrange(int(self.row.maximum) + 1))
 
     def _typed(self) -> None:
         text = self.line.text()
         if text:
             self._report(min(int(text), int(self.row.maximum)))
         else:
-            self.show(self.form.fields.seed, self.form, self.form.capabilities())
+            self.show(getattr(self.form.fields, self.name), self.form, self.form.capabilities())
 
     def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
         if self.line.text() != str(value):

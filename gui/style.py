@@ -46,6 +46,7 @@ QPushButton:hover, QToolButton:hover {{ background: #363a41; }}
 QPushButton:disabled, QToolButton:disabled {{ color: #5e636c; background: #25272b; }}
 QToolButton:checked {{ background: #34507f; border-color: {ACCENT}; color: #ffffff; }}
 QToolButton:checked:disabled {{ background: #262a31; border-color: #33363c; color: #5e636c; }}
+QWidget#galleryPanel QPushButton {{ padding: 5px 4px; }}
 QPushButton#generate {{ background: {ACCENT}; border: none; color: white; font-weight: 600;
                         padding: 8px 12px; }}
 QPushButton#generate:hover {{ background: #5d9bff; }}
@@ -74,6 +75,11 @@ QScrollBar::handle:vertical {{ background: #3a3d44; border-radius: 4px; min-heig
 QScrollBar::handle:vertical:hover {{ background: #4a4e57; }}
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
 QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: transparent; }}
+QScrollBar:horizontal {{ background: transparent; height: 10px; margin: 0; }}
+QScrollBar::handle:horizontal {{ background: #3a3d44; border-radius: 4px; min-width: 24px; margin: 2px 0; }}
+QScrollBar::handle:horizontal:hover {{ background: #4a4e57; }}
+QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal {{ width: 0; }}
+QScrollBar::add-page:horizontal, QScrollBar::sub-page:horizontal {{ background: transparent; }}
 QFrame#bottomBar {{ background: #1a1b1e; border-top: 1px solid #2a2c30; }}
 """
 

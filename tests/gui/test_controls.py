@@ -128,3 +128,17 @@ def test_a_restored_recipe_fills_every_field_of_the_table(studio):
     assert form.build_recipe() == recipe.replace(batch=3)
     note = form.use_recipe(recipe.replace(model="not-installed", schedule="default"))
     assert "not installed" in note and f.model == "tiny-diffusion" and f.schedule == "default"
+
+
+def test_the_variation_seed_draws_its_own_number_and_has_no_lock(qtbot, studio):
+    vm, panel = studio.view_model, studio.window.controls
+    seed, variation = panel.controls["seed"], panel.controls["variation_seed"]
+    vm.form.set_field("seed", 5)
+    vm.form.set_field("seed_locked", True)
+    for _ in range(3):  # a random draw could repeat a number; three cannot all
+        variation.dice.click()
+        if vm.form.fields.variation_seed != 0:
+            break
+    assert vm.form.fields.variation_seed != 0 and vm.form.fields.seed == 5  # the seed itself is untouched
+    assert seed.lock.isVisibleTo(panel) and not variation.lock.isVisibleTo(panel)  # only the seed locks
+    assert vm.form.fields.seed_locked

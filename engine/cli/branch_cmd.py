@@ -15,15 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.branch import CHANGEABLE, Branch, describe_changes
-from engine.cli.common import UsageError, add_model_path_option
-from engine.cli.export_options import add_export_options
-from engine.cli.generate_cmd import generate_recipe
-from engine.cli.preview_options import add_preview_options
+from engine.cli.common import UsageError
+from engine.cli.generate_cmd import add_run_output_options, generate_recipe
 from engine.errors import NoisescopeError
 from engine.export.restore import read_recipe
 from engine.export.trajectory_file import is_trajectory_name, read_trajectory_metadata
 from engine.kinds import Family
-from engine.paths import default_output_dir
 from engine.recipe import Recipe
 from engine.recipe_fields import FIELDS, RecipeField
 from engine.samplers import DEFAULT_SCHEDULE, SAMPLERS, SCHEDULES
@@ -45,11 +42,7 @@ def register(subparsers) -> None:
                             help=f"{row.cli_help or row.help} (default: the parent's)")
         for flag, keyword, help_text in row.cli_parts:
             parser.add_argument(flag, dest=f"recipe_part_{keyword}", metavar="TEXT", help=help_text)
-    add_model_path_option(parser)
-    parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
-    add_preview_options(parser)
-    add_export_options(parser)
+    add_run_output_options(parser)
     parser.set_defaults(func=run_branch)
 
 

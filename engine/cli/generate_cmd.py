@@ -34,12 +34,18 @@ from engine.trajectory import Trajectory
 def register(subparsers) -> None:
     parser = subparsers.add_parser("generate", help="generate images headless and write PNGs")
     add_recipe_options(parser)  # --model, --sampler, --schedule, --steps ...: one per field of the table
+    add_run_output_options(parser)
+    parser.set_defaults(func=run_generate)
+
+
+def add_run_output_options(parser) -> None:
+    """What a command that runs a recipe as `generate` does takes besides it (`branch` too): where
+    models and files are, the previews and the exports."""
     add_model_path_option(parser)
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
     add_preview_options(parser)
     add_export_options(parser)
-    parser.set_defaults(func=run_generate)
 
 
 def run_generate(args) -> int:

@@ -10,15 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.compare.metadata import COMPARISON_KEY, Comparison, is_comparison_json, parse_comparison
-from engine.errors import CompareError, ExportError, NoisescopeError
-from engine.export.formats.image_metadata import read_image_metadata
-from engine.export.xmp import xmp_value
+from engine.errors import CompareError, NoisescopeError
+from engine.export.embedded_document import embedded_document_text
 
 
 def read_comparison(path: Path) -> Comparison | None:
     path = Path(path)
     try:
-        text = _document_text(path)
+        text = embedded_document_text(path, COMPARISON_KEY, "comparison")
     except NoisescopeError:
         raise
     except Exception as exc:  # a broken container no reader foresaw: a message naming the file, never a traceback
@@ -29,23 +28,3 @@ def read_comparison(path: Path) -> Comparison | None:
         return parse_comparison(text)
     except CompareError as exc:
         raise CompareError(f"{path.name}: {exc.message}") from None
-
-
-def _document_text(path: Path) -> str | None:
-    metadata = read_image_metadata(path)
-    if metadata is not None:
-        return (metadata.text.get(COMPARISON_KEY) or metadata.text.get("comment")
-                or xmp_value(metadata.text.get("xmp"), "comparison"))
-    if path.name.lower().endswith(".mp4"):
-        return _mp4_comment(path)
-    return None
-
-
-def _mp4_comment(path: Path) -> str | None:
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            return container.metadata.get("comment")
-    except (OSError, av.FFmpegError) as exc:
-        raise ExportError(f"cannot read {path}: {exc}") from None

@@ -10,34 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import ExportError, InvalidRecipe
-from engine.export.formats.image_metadata import read_image_metadata
-from engine.export.xmp import xmp_value
+from engine.export.embedded_document import embedded_document_text
 from engine.interpolate.document import Interpolation, is_interpolation_json, parse_interpolation
 from engine.interpolate.plan import INTERPOLATION_KEY
 
 
 def read_interpolation(path: Path) -> Interpolation | None:
     path = Path(path)
-    text = _document_text(path)
+    text = embedded_document_text(path, INTERPOLATION_KEY, "interpolation")
     if text is None or not is_interpolation_json(text):
         return None
     try:
         return parse_interpolation(text)
     except InvalidRecipe as exc:
         raise ExportError(f"{path.name}: {exc.message}") from None
-
-
-def _document_text(path: Path) -> str | None:
-    metadata = read_image_metadata(path)
-    if metadata is not None:
-        return (metadata.text.get(INTERPOLATION_KEY) or metadata.text.get("comment")
-                or xmp_value(metadata.text.get("xmp"), "interpolation"))
-    if not path.name.lower().endswith(".mp4"):
-        return None
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            return container.metadata.get("comment")
-    except (OSError, av.FFmpegError) as exc:
-        raise ExportError(f"cannot read {path}: {exc}") from None

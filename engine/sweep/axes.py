@@ -88,7 +88,7 @@ def _normal(name: str) -> str:
 
 def sweepable_fields() -> list[str]:
     """The names a person is told about: one per field (label and prompt for the conditioning)."""
-    return list(dict.fromkeys(key for key, _ in _names().values())) + ["prompt"]
+    return list(dict.fromkeys(key for key, _ in _names().values()))  # _names() has "prompt" already
 
 
 def parse_axis(text: str, name: str = "x") -> Axis:

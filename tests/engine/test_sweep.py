@@ -186,3 +186,10 @@ def test_ctrl_c_keeps_the_cells_written_and_says_so(capsys, tiny_models, tmp_pat
     assert code == 130 and out == ""
     assert f"interrupted after 1 of 3 cells; their PNGs are in {tmp_path}" in err
     assert [p.name.split("-")[3] for p in tmp_path.glob("*.png")] == ["1"]  # cell steps=1 only, no grid
+
+
+def test_the_fields_a_person_is_told_about_are_each_named_once():
+    from engine.sweep.axes import sweepable_fields
+
+    names = sweepable_fields()
+    assert len(names) == len(set(names)) and {"steps", "sampler", "label", "prompt", "seed"} <= set(names)

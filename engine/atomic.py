@@ -10,10 +10,41 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from engine.errors import ExportError
+
+# Inside all_or_none(): the (temporary, target) pairs written in full, renamed together at its end.
+_staged: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("noisescope_staged_writes", default=None)
+
+
+@contextmanager
+def all_or_none() -> Iterator[None]:
+    """The files written inside land together (a run's PNGs, animations and trajectory): each is
+    written in full beside its target, and only when the block ends without error are they all
+    renamed into place, which takes moments. An error, Ctrl-C or a kill before then leaves none of
+    them (a kill leaves hidden .part files, which the window sweeps), so a run's files are there, and
+    recorded, or not at all."""
+    staged: list[tuple[Path, Path]] = []
+    token = _staged.set(staged)
+    try:
+        yield
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        _staged.reset(token)
+    for index, (temporary, target) in enumerate(staged):
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            for left, _ in staged[index:]:
+                left.unlink(missing_ok=True)
+            raise ExportError(_explain(exc, target)) from None
 
 
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
@@ -28,6 +59,10 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     try:
         write(Path(temporary))
         os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; exports are ordinary files
+        staged = _staged.get()
+        if staged is not None:
+            staged.append((Path(temporary), target))  # renamed with the others at the end of all_or_none()
+            return target
         os.replace(temporary, target)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)

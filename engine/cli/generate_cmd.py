@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from engine.atomic import all_or_none
 from engine.cli.common import USER_ERROR_KINDS, add_model_path_option, fail, print_json
 from engine.cli.export_options import add_export_options, export_plan_from_args
 from engine.cli.preview_options import (
@@ -100,7 +101,8 @@ def write_outputs(args, trajectory: Trajectory, out_dir: Path) -> int:
     plan = export_plan_from_args(args)
     model_hash = _model_hash(recipe.model, args.model_paths)
     try:
-        written = export_run(trajectory, out_dir, plan, model_hash)
+        with all_or_none():  # killed or interrupted mid-export: no file of the run, and no history row
+            written = export_run(trajectory, out_dir, plan, model_hash)
     except NoisescopeError as exc:
         return fail(exc.message)
     run_id = _record_history(trajectory, model_hash, written) if args.history else None

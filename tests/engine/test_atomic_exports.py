@@ -129,3 +129,33 @@ def test_kill_mid_export_leaves_no_target_and_the_next_export_sweeps_up(tmp_path
     assert os.listdir(folder) == [written[0].path.name]
     with Image.open(written[0].path) as image:
         assert image.n_frames == 4
+
+
+def test_a_generate_stopped_mid_export_leaves_none_of_its_files_and_no_history_row(
+        tiny_models, tmp_path, monkeypatch, capsys):
+    """issue 12: exported files of a killed or interrupted CLI run are left out together, never some
+    of them on disk (and none in the history); the next run writes them all."""
+    from engine.cli.main import main
+    from engine.export.formats import trajectory as trajectory_format
+    from engine.history.store import History
+
+    monkeypatch.setenv("NOISESCOPE_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "out"
+    args = ["generate", "--model", str(tiny_models["diffusion"]), "--steps", "3", "--label", "3", "--batch", "2",
+            "--export", "gif", "--trajectory", "--out", str(out), "--device", "cpu"]
+
+    def interrupted(self, *args, **kwargs):  # the last export: PNGs and the GIF are already written in full
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(trajectory_format.TrajectoryFile, "write", interrupted)
+        assert main(args) == 130
+    assert not out.exists() or list(out.iterdir()) == []  # no PNG, no GIF, no .part
+    with History() as history:
+        assert history.list_runs() == []
+
+    assert main(args) == 0
+    names = sorted(p.suffix for p in out.iterdir())
+    assert names == [".gif", ".png", ".png", ".safetensors"]
+    with History() as history:
+        assert len(history.list_runs()) == 1

@@ -30,7 +30,7 @@ from engine.models.architectures.checks import (
 )
 from engine.models.formats import register_format, weights_hash
 from engine.models.info import ModelInfo
-from engine.models.model_files import MAX_CONFIG_BYTES
+from engine.models.model_files import MAX_CONFIG_BYTES, read_json_object
 from engine.models.model_files import regular_file as _regular_file
 from engine.models.safetensors_header import safetensors_parameter_count
 
@@ -54,17 +54,7 @@ def is_bundled_folder(folder: Path) -> bool:
 def read_config(folder: Path) -> dict[str, Any]:
     """config.json, read and checked: every value the app uses has the right type and a sane size."""
     path = folder / CONFIG_NAME
-    try:
-        _regular_file(path, "config.json")
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ModelLoadError(f"{path}: {path.stat().st_size:,} bytes is too large for a config file")
-        config = json.loads(path.read_text())
-    except OSError as exc:
-        raise ModelLoadError(f"{path}: cannot read ({exc.strerror})") from None
-    except (ValueError, RecursionError) as exc:
-        raise ModelLoadError(f"{path}: not valid JSON ({str(exc)[:200]})") from None
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{path}: expected a JSON object")
+    config = read_json_object(path, "config file")
     missing = [k for k in ("name", "family", "architecture", "architecture_config", "height", "width", "channels")
                if k not in config]
     if missing:

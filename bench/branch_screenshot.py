@@ -9,16 +9,10 @@ Settings and the history go to a temp folder (bench/gui_screenshot.py does the s
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
-
-from bench.gui_screenshot import wait
+from bench.screenshot_support import grab, open_studio, wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,22 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1280x800")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    scratch = tempfile.TemporaryDirectory(prefix="noisescope-branch-shot-")
-    os.environ.setdefault("NOISESCOPE_DATA_DIR", scratch.name)
-    import qasync
-
-    app = QApplication(["noisescope"])
-    asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
-    from gui.app import build_studio
-    from gui.style import apply_theme
-
-    apply_theme(app)
-    studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
+    shot = open_studio("noisescope-branch-shot-")
+    studio = shot.studio
     vm, window, history = studio.view_model, studio.window, studio.history
-    window.resize(*(int(v) for v in args.size.split("x")))
-    window.show()
-    studio.start()
-    wait(lambda: bool(vm.form.models))
+    shot.start(args.size)
     vm.form.restore_fields({"model": "digits-diffusion", "sampler": "dpmpp_2m", "steps": args.steps, "batch": 8,
                             "label": "3", "seed": 1234, "seed_locked": True})
     wait(lambda: vm.status.loaded_model == "digits-diffusion" or vm.status.error is not None)
@@ -53,26 +35,23 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: history.gallery is not None and history.gallery.model.rowCount() >= 1, timeout=30)
     vm.playhead.set_step(args.from_step)
     vm.form.restore_fields({"sampler": "euler", "label": "8"})
-    app.processEvents()
-    window.grab().save(str(args.out / "branch-0-before.png"))
+    grab(window, args.out / "branch-0-before.png")
     clicked = time.perf_counter()
     studio.branch.action.trigger()
     wait(lambda: len(vm.view) >= 1 or not vm.status.busy)
     first_frame = time.perf_counter() - clicked
     wait(lambda: not vm.status.busy)
     wait(lambda: history.gallery.model.rowCount() >= 2 and "branch of run" in window.run_caption.toolTip(), timeout=30)
-    app.processEvents()
-    window.grab().save(str(args.out / "branch-1-after.png"))
+    grab(window, args.out / "branch-1-after.png")
     branch_id = history.gallery.model.run_at(0).id
     history.gallery.select_run(branch_id)
     history.gallery.branches_only.setChecked(True)
     wait(lambda: history.gallery.model.rowCount() == 2 and not history.gallery.model.loading, timeout=30)
-    app.processEvents()
-    window.grab().save(str(args.out / "branch-2-family.png"))
+    grab(window, args.out / "branch-2-family.png")
     trajectory = vm.view.trajectory
     print(f"branch: {trajectory.outcome}, {len(trajectory)} steps, first frame {first_frame * 1000:.0f} ms after "
           f"the click; caption: {window.run_caption.toolTip()}; error: {vm.status.error}")
-    studio.close()
+    shot.close()
     return 0
 
 

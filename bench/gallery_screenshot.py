@@ -9,15 +9,10 @@ and temp settings. Grabs with QWidget.grab(), so what is painted is what is save
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
-
-from bench.gui_screenshot import wait
+from bench.screenshot_support import grab, open_studio, wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,23 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1400x860")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-
-    import qasync
-
-    app = QApplication(["noisescope"])
-    loop = qasync.QEventLoop(app, already_running=True)
-    asyncio.set_event_loop(loop)
-    from gui.app import build_studio
-    from gui.style import apply_theme
-
-    apply_theme(app)
-    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
-    studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
+    shot = open_studio(temp_history=False)  # the history of NOISESCOPE_DATA_DIR
+    studio, scratch = shot.studio, shot.scratch
     vm, window, wiring = studio.view_model, studio.window, studio.history
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
-    window.show()
-    studio.start()
+    shot.start(args.size)
     wait(lambda: wiring.gallery is not None)
     recorded: list[int] = []
     wiring.recorded.connect(recorded.append)
@@ -57,33 +39,28 @@ def main(argv: list[str] | None = None) -> int:
         count = len(recorded)
         window.controls.generate.click()
         wait(lambda c=count: len(recorded) > c or vm.status.error is not None)
-    app.processEvents()
-    window.grab().save(str(args.out / "1-gallery.png"))
+    grab(window, args.out / "1-gallery.png")
 
     studio.exports.action.trigger()
     dialog = studio.exports.dialog
     wait(lambda: dialog.isVisible())
-    app.processEvents()
-    dialog.grab().save(str(args.out / "2-export-dialog.png"))
+    grab(dialog, args.out / "2-export-dialog.png")
     dialog.formats["trajectory"].setChecked(True)  # one checkbox per export format, by its id
     dialog.folder.setText(str(Path(scratch.name) / "exports"))
     written: list = []
     studio.exports.exported.connect(written.append)
     dialog.export_button.click()
     wait(lambda: bool(written) or vm.status.error is not None)
-    app.processEvents()
-    window.grab().save(str(args.out / "3-exported.png"))
+    grab(window, args.out / "3-exported.png")
 
     wiring.gallery.select_run(recorded[-1])
     wiring.gallery.open_selected()
     wait(lambda: window.statusBar().currentMessage().startswith("Run ") or vm.status.error is not None)
     vm.playhead.set_step(args.steps // 3)
-    app.processEvents()
-    window.grab().save(str(args.out / "4-opened-and-scrubbed.png"))
+    grab(window, args.out / "4-opened-and-scrubbed.png")
     print(f"runs recorded: {recorded}; files exported: {[f.path.name for f in written[0]] if written else None}; "
           f"error: {vm.status.error}")
-    studio.close()
-    scratch.cleanup()
+    shot.close()
     return 0
 
 

@@ -10,25 +10,10 @@ earlier run from the gallery (5-gallery.png) and shows Help > About (6-about.png
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
-
-
-def wait(condition, timeout: float = 300.0) -> None:
-    deadline = time.perf_counter() + timeout
-    loop, timer = QEventLoop(), QTimer()
-    timer.timeout.connect(lambda: (condition() or time.perf_counter() > deadline) and loop.quit())
-    timer.start(2)
-    if not condition():
-        loop.exec()
-    timer.stop()
+from bench.screenshot_support import grab, open_studio, parse_size, wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,27 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=3141592653, help="a long seed: is it all visible?")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-
-    scratch = tempfile.TemporaryDirectory(prefix="noisescope-shot-")
-    os.environ.setdefault("NOISESCOPE_DATA_DIR", scratch.name)  # a fresh history: the gallery shows these runs
-    import qasync
-
     from engine.config_file import add_session_models_folder
 
     for folder in args.models_folder:
         add_session_models_folder(folder)
 
-    app = QApplication(["noisescope"])
-    loop = qasync.QEventLoop(app, already_running=True)
-    asyncio.set_event_loop(loop)
-    from gui.app import build_studio
-    from gui.style import apply_theme
-
-    apply_theme(app)
-    studio = build_studio(QSettings(str(Path(scratch.name) / "s.ini"), QSettings.Format.IniFormat))
+    shot = open_studio()  # a fresh history: the gallery shows these runs
+    studio = shot.studio
     vm, window = studio.view_model, studio.window
-    width, height = (int(v) for v in args.size.split("x"))
-    window.resize(width, height)
+    window.resize(*parse_size(args.size))
     window.show()
     wait(lambda: window.isVisible())
     window.grab().save(str(args.out / "0-starting.png"))
@@ -87,15 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     window.grab().save(str(args.out / "1-ready.png"))
     window.controls.generate.click()
     wait(lambda: len(vm.view) >= min(args.mid, max(1, args.steps - 1)) or not vm.status.busy)
-    app.processEvents()
-    window.grab().save(str(args.out / "2-mid-run.png"))
+    grab(window, args.out / "2-mid-run.png")
     wait(lambda: not vm.status.busy)
-    app.processEvents()
-    window.grab().save(str(args.out / "3-finished.png"))
+    grab(window, args.out / "3-finished.png")
     if args.scrub is not None:
         vm.playhead.set_step(args.scrub)
-        app.processEvents()
-        window.grab().save(str(args.out / "4-scrubbed.png"))
+        grab(window, args.out / "4-scrubbed.png")
     outcome = vm.view.trajectory.outcome if vm.view.trajectory else None
     history = studio.history
     wait(lambda: history.gallery is not None and history.gallery.model.rowCount() >= 1, timeout=30)
@@ -109,16 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         history.gallery.select_run(first.id)
         history.gallery.open_selected()
         wait(lambda: "history" in window.run_caption.text(), timeout=30)
-        app.processEvents()
-        window.grab().save(str(args.out / "5-gallery.png"))
+        grab(window, args.out / "5-gallery.png")
     window.show_about()
     wait(lambda: window.about.isVisible(), timeout=10)
-    app.processEvents()
-    window.about.grab().save(str(args.out / "6-about.png"))
+    grab(window.about, args.out / "6-about.png")
     window.about.close()
     print(f"outcome: {outcome}; error: {vm.status.error}")
-    studio.close()
-    scratch.cleanup()
+    shot.close()
     return 0
 
 

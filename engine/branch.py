@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from engine.recipe import Recipe
 
 # A branch keeps these from its parent: they make the samples the parent's step holds.
-INHERITED = ("model", "seed", "variation_seed", "variation_strength", "batch", "width", "height")
+INHERITED = ("model", "seed", "variation_seed", "variation_strength", "batch", "width", "height", "init_image",
+             "strength", "seed_plane")
 CHANGEABLE = ("conditioning", "sampler", "schedule", "steps", "guidance", "eta", "device")
 MAX_DEPTH = 64  # branches of branches; far more than a person makes, bounded against hostile files
 

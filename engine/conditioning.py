@@ -41,19 +41,29 @@ class ClassLabel:
 class TextPrompt:
     prompt: str
     negative: str = ""
+    # A frame between two prompts (engine/interpolate/): the encoder's outputs for `prompt` and
+    # `blend_to` mixed linearly, `blend` of the way to blend_to. Unset ("", 0) for a plain prompt.
+    blend_to: str = ""
+    blend: float = 0.0
     kind = "text"
 
     def __post_init__(self) -> None:
-        for name, text in (("prompt", self.prompt), ("negative prompt", self.negative)):
+        for name, text in (("prompt", self.prompt), ("negative prompt", self.negative),
+                           ("prompt blended towards", self.blend_to)):
             if not isinstance(text, str):
                 raise InvalidRecipe(f"the {name} must be text, not {text!r}")
             if len(text) > MAX_PROMPT:
                 raise InvalidRecipe(f"the {name} is {len(text)} characters; at most {MAX_PROMPT} are accepted")
         if not self.prompt.strip():
             raise InvalidRecipe("the prompt is empty: write what to draw, or choose no conditioning")
+        if isinstance(self.blend, bool) or not isinstance(self.blend, (int, float)) or not 0 <= self.blend <= 1:
+            raise InvalidRecipe(f"a prompt blend goes from 0 to 1, not {self.blend!r}")
+        if bool(self.blend_to.strip()) != (self.blend > 0):
+            raise InvalidRecipe("a prompt blend needs both the prompt to blend towards and a blend above 0")
 
     def describe(self) -> str:
-        return self.prompt + (f" (negative: {self.negative})" if self.negative else "")
+        blended = f" → {self.blend_to} ({self.blend:g})" if self.blend_to else ""
+        return self.prompt + blended + (f" (negative: {self.negative})" if self.negative else "")
 
 
 Conditioning = Unconditional | ClassLabel | TextPrompt
@@ -64,7 +74,8 @@ def conditioning_to_dict(conditioning: Conditioning) -> dict[str, Any]:
     if isinstance(conditioning, ClassLabel):
         return {"kind": "class", "label": conditioning.label}
     if isinstance(conditioning, TextPrompt):
-        return {"kind": "text", "prompt": conditioning.prompt, "negative": conditioning.negative}
+        blend = {"blend_to": conditioning.blend_to, "blend": conditioning.blend} if conditioning.blend_to else {}
+        return {"kind": "text", "prompt": conditioning.prompt, "negative": conditioning.negative, **blend}
     return {"kind": "none"}
 
 

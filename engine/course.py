@@ -35,6 +35,7 @@ from typing import Any
 import torch
 
 from engine.errors import InvalidRecipe
+from engine.init_image import start_step
 from engine.prediction import noise_levels, split_prediction
 from engine.recipe import Recipe
 from engine.samplers import SAMPLERS, make_scheduler
@@ -105,9 +106,11 @@ class Course:
         recipe = self._resolve(recipe)
         if recipe.branch is None:
             scheduler, timesteps, values, levels = self._schedule(recipe)
+            # Image-to-image starts part-way, as diffusers' img2img: at step N - int(N * strength) (engine/init_image.py).
+            first = 0 if recipe.init_image is None else start_step(recipe.steps, recipe.strength) * scheduler.order
             if hasattr(scheduler, "set_begin_index"):
-                scheduler.set_begin_index(0)
-            return [Segment(recipe, scheduler, timesteps, values, levels, 0, 0, len(timesteps))]
+                scheduler.set_begin_index(first)
+            return [Segment(recipe, scheduler, timesteps, values, levels, first, 0, len(timesteps) - first)]
         parent, k = self._plan(recipe.branch.parent), recipe.branch.from_step
         parent_total = parent[-1].end
         if k >= parent_total:
@@ -137,9 +140,10 @@ class Course:
 
     # -- running ------------------------------------------------------------------------------
     def walk(self, noise: torch.Tensor, generators: list[torch.Generator],
-             prediction_type: str) -> Iterator[Position]:
-        """A Position per model evaluation, in order; self.x is the final sample afterwards."""
-        x = noise.to(self.device) * self.init_noise_sigma
+             prediction_type: str, start: torch.Tensor | None = None) -> Iterator[Position]:
+        """A Position per model evaluation, in order; self.x is the final sample afterwards. `start`: the
+        first sample when it is not the noise (image-to-image: the init image noised, engine/img2img.py)."""
+        x = start.to(self.device) if start is not None else noise.to(self.device) * self.init_noise_sigma
         previous: Segment | None = None
         for segment in self.segments:
             scheduler, kwargs = segment.scheduler, step_kwargs(segment.scheduler, segment.recipe, generators)

@@ -10,11 +10,13 @@ import torch
 
 from engine.course import Course, refuse_repeated_timesteps, step_kwargs
 from engine.events import Cancelled, Event, Finished, Step, frozen_array, started
+from engine.img2img import init_pixels, pixel_start
 from engine.models.loaded import DiffusionModel
 from engine.noise import start_noise
-from engine.prediction import split_prediction
+from engine.prediction import guidance_noise, split_prediction
 from engine.previews import PreviewPipe, images_to_uint8, step_previews, to_numpy
 from engine.recipe import Recipe
+from engine.trajectory import GUIDED_VIEWS
 
 # Kept under their old names: text-to-image and older callers import them from here.
 _step_kwargs, _refuse_repeated_timesteps = step_kwargs, refuse_repeated_timesteps
@@ -28,14 +30,16 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
     device, info = model.device, model.info
     # One scheduler for a plain recipe; a branch replays its parent first (engine/course.py).
     course = Course(recipe, model.scheduler_config, info.name, device, lambda r: r.check_against_model(info))
-    yield started(recipe, course.total, model)
+    init, notices = init_pixels(course, info.height, info.width, info.channels)  # image-to-image (or None)
+    yield started(recipe, course.total, model, notices)
 
     generators, noise = start_noise(course.segments[0].recipe, (info.channels, info.height, info.width))
+    start = pixel_start(course, init, noise, device)
     conditions: dict[int, tuple[torch.Tensor | None, float | None]] = {}  # per segment recipe: labels, guidance
     pipe: PreviewPipe[Step] = PreviewPipe(device)
     total = course.total
 
-    for position in course.walk(noise, generators, model.prediction_type):
+    for position in course.walk(noise, generators, model.prediction_type, start):
         index, x_in, t = position.index, position.x_in, position.t
         if cancel is not None and cancel.is_set():
             yield from pipe.flush()
@@ -44,15 +48,19 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
         if id(position.recipe) not in conditions:
             conditions[id(position.recipe)] = _class_labels(model, position.recipe)
         labels, guidance = conditions[id(position.recipe)]
-        output = position.output = _predict(model, x_in, t, labels, guidance)
+        output, halves = _predict(model, x_in, t, labels, guidance)
+        position.output = output
         if previews:
             x0, eps = split_prediction(output, x_in, position.sigma, model.prediction_type)
+            guided = () if halves is None or guidance is None else guidance_noise(
+                *halves, x_in, position.sigma, model.prediction_type, guidance)
 
             def build(arrays, index=index, timestep=position.timestep, sigma=position.sigma):
-                x_t, x0, noise = arrays[0]  # read-only views of one host array
-                return Step(index, total, timestep, sigma, x_t, x0, noise, time.perf_counter() - began)
+                x_t, x0, noise, *guided = arrays[0]  # read-only views of one host array
+                return Step(index, total, timestep, sigma, x_t, x0, noise, time.perf_counter() - began,
+                            **dict(zip(GUIDED_VIEWS, guided)))
 
-            yield from pipe.push([step_previews(x_in, x0, eps)], build)
+            yield from pipe.push([step_previews(x_in, x0, eps, *guided)], build)
 
     x = course.x
     assert x is not None
@@ -62,14 +70,15 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
 
 
 def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
-             guidance: float | None) -> torch.Tensor:
-    """The model output in float32; with guidance, conditional and unconditional in one batch."""
+             guidance: float | None) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+    """The model output in float32; with guidance, conditional and unconditional in one batch,
+    and those two halves as well (for the guided run's previews)."""
     x_in = x_in.to(model.dtype)
     if guidance is not None:  # labels holds the asked class for the first half of the batch, the null class for the second
         both = model.unet(torch.cat([x_in, x_in]), t, class_labels=labels).sample
         conditional, unconditional = both.float().chunk(2)
-        return unconditional + guidance * (conditional - unconditional)
-    return model.unet(x_in, t, class_labels=labels).sample.float()
+        return unconditional + guidance * (conditional - unconditional), (conditional, unconditional)
+    return model.unet(x_in, t, class_labels=labels).sample.float(), None
 
 
 def _class_labels(model: DiffusionModel, recipe: Recipe) -> tuple[torch.Tensor | None, float | None]:

@@ -27,12 +27,13 @@ class Started:
     device: str
     dtype: str
     model_name: str
+    notices: tuple[str, ...] = ()  # what the run changed and says so (an init image resized): Trajectory.notices
 
 
-def started(recipe: Recipe, total_steps: int, model) -> Started:
+def started(recipe: Recipe, total_steps: int, model, notices: tuple[str, ...] = ()) -> Started:
     info = model.info
     return Started(recipe, total_steps, (info.height, info.width, info.channels), str(model.device),
-                   str(model.dtype).removeprefix("torch."), info.name)
+                   str(model.dtype).removeprefix("torch."), info.name, notices)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ class Step:
     # Latent models: the step's x0 latents, (B, 4, h, w) float16, read-only, kept so the step can be
     # decoded at full quality later (engine.latent_previews.decode_step). None for pixel models.
     latents: np.ndarray | None = None
+    # Guided runs (classifier-free guidance): the conditional and unconditional noise predictions and
+    # guidance * (conditional - unconditional), previewed as `noise` is. None for unguided runs.
+    noise_cond: np.ndarray | None = None
+    noise_uncond: np.ndarray | None = None
+    noise_guidance: np.ndarray | None = None
+
+    @property
+    def guided(self) -> bool:
+        return self.noise_guidance is not None
 
 
 @dataclass(frozen=True)

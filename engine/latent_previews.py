@@ -25,6 +25,7 @@ import torch
 from engine.errors import ModelLoadError
 from engine.preview_modes import PreviewMode
 from engine.previews import NOISE_RANGE, images_to_uint8
+from engine.trajectory import GUIDED_VIEWS
 
 # (4 latent channels, 3 colours): rgb = latents . M + bias, in about [-1, 1].
 LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
@@ -129,13 +130,17 @@ def preview_rgb(mode: PreviewMode, latents: torch.Tensor, latent_space: str, dec
 # -- one step's frames, for engine.previews.PreviewPipe ------------------------------------------
 def latent_step_frames(x_t: torch.Tensor, x0: torch.Tensor, eps: torch.Tensor, latent_space: str,
                        mode: PreviewMode = PreviewMode.APPROX, decoder: Any = None,
-                       keep: bool = True) -> list[torch.Tensor]:
+                       keep: bool = True, guided: Sequence[torch.Tensor] = ()) -> list[torch.Tensor]:
     """A step's device frames: [x_t and x0 as (2, B, H, W, 3) uint8, the noise's channels as
-    (B, 2h, 2w, 1) uint8, and (keep) the x0 latents (B, 4, h, w) fp16]. Push them through
-    PreviewPipe and read the host arrays back with latent_step_arrays."""
+    (B, 2h, 2w, 1) uint8 (a guided run: (4, B, 2h, 2w, 1), its three `guided` noises after it, in
+    one conversion), and (keep) the x0 latents (B, 4, h, w) fp16]. Push them through PreviewPipe
+    and read the host arrays back with latent_step_arrays (and latent_guided_arrays)."""
     rgb = images_to_uint8(preview_rgb(mode, torch.cat((x_t, x0)), latent_space, decoder))
-    frames = [rgb.view(2, x_t.shape[0], *rgb.shape[1:]),
-              images_to_uint8(noise_channels(eps.float() * (1 / NOISE_RANGE)))]
+    noises = torch.cat([n.float() for n in (eps, *guided)]) if guided else eps.float()
+    channels = images_to_uint8(noise_channels(noises * (1 / NOISE_RANGE)))
+    if guided:
+        channels = channels.view(1 + len(guided), x_t.shape[0], *channels.shape[1:])
+    frames = [rgb.view(2, x_t.shape[0], *rgb.shape[1:]), channels]
     if keep:
         frames.append(kept_latents(x0))
     return frames
@@ -144,7 +149,14 @@ def latent_step_frames(x_t: torch.Tensor, x0: torch.Tensor, eps: torch.Tensor, l
 def latent_step_arrays(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """x_t, x0, noise, latents (or None) from the host copies of latent_step_frames."""
     views, noise = arrays[0], arrays[1]
-    return views[0], views[1], noise, arrays[2] if len(arrays) > 2 else None
+    return views[0], views[1], noise[0] if noise.ndim == 5 else noise, arrays[2] if len(arrays) > 2 else None
+
+
+def latent_guided_arrays(arrays: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """A guided run's noise_cond, noise_uncond and noise_guidance (Step's fields) from the same host
+    copies; empty for an unguided run."""
+    noise = arrays[1]
+    return dict(zip(GUIDED_VIEWS, noise[1:])) if noise.ndim == 5 else {}
 
 
 # -- later, from a recording ----------------------------------------------------------------------

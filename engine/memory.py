@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 GB = 1024**3
 DEFAULT_PREVIEW_BUDGET = 2 * GB  # previews kept per run before every k-th step is kept instead
 VIEWS = 3  # x_t, predicted x0, predicted noise
+GUIDED_VIEWS = 6  # and, for a guided run, the conditional and unconditional noise and guidance x their difference
 BYTES_PER_PARAMETER = 4  # float32 on the CPU; a GPU's float16 halves it, which the estimate ignores
 # Working memory of one step per image value, a rough upper bound measured on the bundled UNet
 # (feature maps of several widths at full resolution, kept for the skip connections).
@@ -49,8 +50,17 @@ def estimate(recipe: Recipe, info: ModelInfo) -> MemoryEstimate:
     return MemoryEstimate(
         model_bytes=(info.parameters or 0) * BYTES_PER_PARAMETER,
         activation_bytes=image_values * ACTIVATION_BYTES_PER_VALUE,
-        preview_bytes=steps * image_values * VIEWS,
+        preview_bytes=steps * image_values * (GUIDED_VIEWS if is_guided(recipe, info) else VIEWS),
     )
+
+
+def is_guided(recipe: Recipe, info: ModelInfo) -> bool:
+    """Whether a resolved recipe runs classifier-free guidance (two predictions a step), as the loops decide:
+    text models above 1 (diffusers' rule), class-conditional ones at any scale but 1."""
+    guidance = recipe.guidance
+    if guidance is None or info.family != "diffusion":
+        return False
+    return guidance > 1.0 if getattr(info, "takes_text", False) else guidance != 1.0
 
 
 def available_bytes() -> int | None:

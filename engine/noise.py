@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from engine.recipe import Recipe
 
 
+def seed_generators(recipe: Recipe) -> list[torch.Generator]:
+    return [torch.Generator("cpu").manual_seed(sample_seed(recipe, i)) for i in range(recipe.batch)]
+
+
 def sample_generators(seed: int, batch: int) -> list[torch.Generator]:
     return [torch.Generator("cpu").manual_seed(seed + i) for i in range(batch)]
 
@@ -30,11 +34,19 @@ def initial_noise(generators: list[torch.Generator], sample_shape: tuple[int, ..
     return torch.cat([torch.randn((1, *sample_shape), generator=g) for g in generators])
 
 
-def start_noise(recipe: Recipe, sample_shape: tuple[int, ...]) -> tuple[list[torch.Generator], torch.Tensor]:
+def start_noise(recipe: Recipe, sample_shape: tuple[int, ...], generators: list[torch.Generator] | None = None,
+                ) -> tuple[list[torch.Generator], torch.Tensor]:
     """Each sample's generator (its ancestral noise comes from it too) and the (batch, *sample_shape)
-    float32 start noise on the CPU, with the recipe's variation slerped in."""
-    generators = [torch.Generator("cpu").manual_seed(sample_seed(recipe, i)) for i in range(recipe.batch)]
+    float32 start noise on the CPU, with the recipe's variation slerped in. `generators`: the samples'
+    generators when something drew from them first (image-to-image's VAE encoding, as diffusers does)."""
+    if generators is None:
+        generators = seed_generators(recipe)
     noise = initial_noise(generators, sample_shape)
+    if recipe.seed_plane is not None:  # a point between four seeds (engine/latent_map/seed_plane.py)
+        from engine.latent_map.seed_noise import blend_noise
+
+        on_plane = [blend_noise(recipe.seed_plane, recipe.seed, index, sample_shape) for index in range(recipe.batch)]
+        return generators, torch.stack(on_plane)
     if not has_variation(recipe):  # strength 0: A1111 skips the slerp, so the plain seed's noise bit for bit
         return generators, noise
     mixed = []

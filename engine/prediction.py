@@ -30,6 +30,15 @@ def split_prediction(output: torch.Tensor, x_t: torch.Tensor, sigma: float,
     return x0, eps
 
 
+def guidance_noise(conditional: torch.Tensor, unconditional: torch.Tensor, x_t: torch.Tensor, sigma: float,
+                   prediction_type: str, guidance: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A guided step's noise predictions, conditional and unconditional, and guidance * (their
+    difference): what the guided prediction adds to the unconditional one. On the device, no sync."""
+    _, eps_cond = split_prediction(conditional.float(), x_t, sigma, prediction_type)
+    _, eps_uncond = split_prediction(unconditional.float(), x_t, sigma, prediction_type)
+    return eps_cond, eps_uncond, (eps_cond - eps_uncond).mul_(guidance)
+
+
 def noise_levels(scheduler) -> list[float]:
     """sigma for each entry of scheduler.timesteps, as Python floats (read once, never per step)."""
     timesteps = scheduler.timesteps.detach().cpu()

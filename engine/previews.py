@@ -27,11 +27,13 @@ def images_to_uint8(images: torch.Tensor) -> torch.Tensor:
     return scaled.to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
 
-def step_previews(x_t: torch.Tensor, x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-    """The three views of a step as one (3, B, H, W, C) uint8 tensor: one conversion, one copy."""
-    stacked = torch.stack((x_t, x0, noise.mul(1 / NOISE_RANGE))).flatten(0, 1)
-    frames = images_to_uint8(stacked)
-    return frames.view(3, x_t.shape[0], *frames.shape[1:])
+def step_previews(x_t: torch.Tensor, x0: torch.Tensor, noise: torch.Tensor, *more_noise: torch.Tensor) -> torch.Tensor:
+    """The views of a step as one (V, B, H, W, C) uint8 tensor: one conversion, one copy. V is 3
+    (x_t, x0, noise), plus one per `more_noise` (a guided run's conditional, unconditional and
+    scaled-difference noise), shown on the noise's scale."""
+    views = (x_t, x0, *(n.mul(1 / NOISE_RANGE) for n in (noise, *more_noise)))
+    frames = images_to_uint8(torch.stack(views).flatten(0, 1))
+    return frames.view(len(views), x_t.shape[0], *frames.shape[1:])
 
 
 def to_numpy(frame: torch.Tensor) -> np.ndarray:

@@ -24,7 +24,9 @@ from engine.conditioning import (
     conditioning_to_dict,
 )
 from engine.errors import InvalidRecipe
+from engine.init_image import DEFAULT_STRENGTH, InitImage, check_strength
 from engine.kinds import Family
+from engine.latent_map.seed_plane import SeedPlane
 from engine.recipe_fields import (
     DEFAULT_GUIDANCE,
     DEVICES,
@@ -70,6 +72,9 @@ class Recipe:
     height: int | None = None
     device: str = "auto"
     branch: Branch | None = None  # a branch: its parent run and the step it continues from (engine/branch.py)
+    init_image: InitImage | None = None  # image-to-image: the picture the run starts from (engine/init_image.py)
+    strength: float = DEFAULT_STRENGTH  # its denoising strength; means nothing without an init image (as in A1111)
+    seed_plane: SeedPlane | None = None  # a point between the seed and 3 more (engine/latent_map/seed_plane.py)
 
     def __post_init__(self) -> None:
         for row in FIELDS:  # types and ranges, from the table; values normalised (sampler names to ids)
@@ -83,6 +88,9 @@ class Recipe:
             check_schedule(self.sampler, self.schedule)
         if self.branch is not None:
             self.branch.check_child(self)
+        if self.seed_plane is not None and self.variation_strength != 0.0:
+            raise InvalidRecipe("a point on the seed plane blends its own seeds' noise: leave the variation "
+                                "strength at 0")
 
     # -- conditioning shorthands (read-only) ---------------------------------------------------
     @property
@@ -106,10 +114,14 @@ class Recipe:
         data: dict[str, Any] = {VERSION_KEY: RECIPE_VERSION}
         for row in fields(self):
             value = getattr(self, row.name)
-            if row.name == "branch" and value is None:
+            if row.name in ("branch", "seed_plane") and value is None:
                 continue  # a plain run's JSON stays as before branches existed
+            if self.init_image is None and (row.name == "init_image" or (
+                    row.name == "strength" and value == DEFAULT_STRENGTH)):
+                continue  # and as before image-to-image existed
             data[row.name] = conditioning_to_dict(value) if row.name == "conditioning" else (
-                value.value if isinstance(value, Family) else value.to_dict() if isinstance(value, Branch) else value)
+                value.value if isinstance(value, Family) else
+                value.to_dict() if isinstance(value, (Branch, InitImage, SeedPlane)) else value)
         return data
 
     def to_json(self) -> str:
@@ -143,7 +155,14 @@ class Recipe:
         _check_conditioning(self.conditioning, info)
         width, height = _size(self, info)
         recipe = replace(self, family=Family(info.family), guidance=_guidance(self, info), width=width, height=height)
+        if self.init_image is not None and info.family != Family.DIFFUSION:
+            raise InvalidRecipe(f"model {info.name} is a {info.family} model: it decodes a random vector in one "
+                                "pass, with no steps to start part-way, so it takes no init image; pick a diffusion "
+                                "model for image-to-image" + (" (or encode the drawing with the VAE)"
+                                                              if info.family == Family.VAE else ""))
         if info.family == Family.DIFFUSION:
+            if self.init_image is not None and self.branch is None:  # a branch's strength is its root's
+                check_strength(self.steps, self.strength)
             if self.sampler == NO_SAMPLER:
                 raise InvalidRecipe("a diffusion model needs a sampler (see `noisescope samplers`)")
             if info.train_timesteps is not None and self.steps > info.train_timesteps:

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 from engine.branch import Branch
 from engine.conditioning import ClassLabel, Conditioning, TextPrompt, Unconditional, conditioning_from_dict
 from engine.errors import InvalidRecipe
+from engine.init_image import InitImage
 from engine.kinds import Family
+from engine.latent_map.seed_plane import SeedPlane
 from engine.samplers.registry import NO_SAMPLER, SAMPLERS, resolve_sampler_id
 from engine.samplers.schedules import SCHEDULES, resolve_schedule_id
 
@@ -47,6 +49,8 @@ DEFAULT_GUIDANCE = 3.0  # the bundled digits model's; recipe version 1 stored it
 # Widget kinds for the window's form.
 INT, FLOAT, CHOICE, TEXT, MODEL, CONDITIONING = "int", "float", "choice", "text", "model", "conditioning"
 BRANCH = "branch"  # not a form widget: set by branching a run (engine/branch.py)
+SEED_PLANE = "seed_plane"  # not a form widget: set by the latent map (engine/latent_map/seed_plane.py)
+IMAGE = "image"  # an image file (the init image): a file picker in the form, a path on the CLI
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class RecipeField:
             return self.unset_text
         if self.kind == FLOAT:
             return f"{value:g}"
-        if self.kind in (CONDITIONING, BRANCH):
+        if self.kind in (CONDITIONING, BRANCH, IMAGE, SEED_PLANE):
             return value.describe()
         if self.kind == CHOICE:
             return self.choice_label(value)
@@ -111,6 +115,8 @@ class RecipeField:
                 return self.check(float(text))
             except ValueError:
                 raise InvalidRecipe(f"{self.name} must be a number, not {text!r}") from None
+        if self.kind == IMAGE:
+            return InitImage.from_file(text)  # a path typed; its bytes are hashed now
         if self.kind == CONDITIONING:
             return ClassLabel(text)  # the text form a person types is a label; prompts come with text models
         return self.check(text)
@@ -199,9 +205,18 @@ def _check_branch(field: RecipeField, value: Any) -> Branch:
     return Branch.from_dict(value)  # a Branch, or its dict from JSON; InvalidRecipe if it is not one
 
 
+def _check_image(field: RecipeField, value: Any) -> InitImage:
+    return InitImage.from_value(value)  # an InitImage, or its dict from JSON; InvalidRecipe if it is not one
+
+
+def _check_seed_plane(field: RecipeField, value: Any) -> SeedPlane:
+    return SeedPlane.from_value(value)  # a SeedPlane, its dict or its text; InvalidRecipe if it is not one
+
+
 _CHECKS: dict[str, Callable[[RecipeField, Any], Any]] = {
     INT: _check_int, FLOAT: _check_float, CHOICE: _check_choice, TEXT: _check_text, MODEL: _check_text,
-    CONDITIONING: _check_conditioning, BRANCH: _check_branch,
+    CONDITIONING: _check_conditioning, BRANCH: _check_branch, IMAGE: _check_image,
+    SEED_PLANE: _check_seed_plane,
 }
 
 
@@ -266,6 +281,19 @@ FIELDS: tuple[RecipeField, ...] = (
     RecipeField("device", "Device", "auto, cpu, cuda, cuda:N or mps", CHOICE, choices=DEVICES, cli_flag="--device"),
     RecipeField("branch", "Branch of", "the run this one continues and the step it starts from; set by `noisescope "
                 "branch`", BRANCH, optional=True, unset_text="none (a run of its own)",
+                applies=lambda info, recipe: False),
+    RecipeField("init_image", "Init image", "image-to-image: the picture the run starts from, noised to the "
+                "denoising strength and then denoised (resized to the model's size if it differs)", IMAGE,
+                optional=True, cli_flag="--init-image", unset_text="none", applies=_diffusion),
+    RecipeField("strength", "Denoising strength", "image-to-image: how much of the init image is redrawn: 0 keeps "
+                "it, 1 starts from (almost) pure noise; the run takes int(steps x strength) steps", FLOAT,
+                minimum=0.0, maximum=1.0, step=0.05, cli_flag="--strength", a1111_key="Denoising strength",
+                applies=lambda info, recipe: _diffusion(info, recipe) and (
+                    recipe is None or getattr(recipe, "init_image", None) is not None)),
+    RecipeField("seed_plane", "Seed plane", "a point (x, y) on the plane of four seeds (the seed at (0, 0), these at "
+                "(1, 0), (0, 1), (1, 1)): its start noise is their noises blended bilinearly and renormalised, as "
+                "StyleGAN3's visualizer does; written `S10, S01, S11 @ X, Y`", SEED_PLANE, optional=True,
+                cli_flag="--seed-plane", a1111_key="Seed plane", unset_text="none",
                 applies=lambda info, recipe: False),
 )
 

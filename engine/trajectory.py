@@ -16,7 +16,9 @@ from engine.kinds import Outcome
 from engine.memory import DEFAULT_PREVIEW_BUDGET, format_bytes
 from engine.recipe import Recipe
 
-VIEWS = ("x_t", "x0", "noise")
+GUIDED_VIEWS = ("noise_cond", "noise_uncond", "noise_guidance")  # guided runs only (Step.guided)
+_THINNED = "previews of every"  # the budget's notice, replaced as it grows; others stay
+VIEWS = ("x_t", "x0", "noise", *GUIDED_VIEWS)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Trajectory:
         if isinstance(event, Started):
             self.recipe, self.total_steps = event.recipe, event.total_steps
             self.model_name, self.device = event.model_name, event.device
+            self.notices.extend(event.notices)
         elif isinstance(event, Step):
             self._keep(event)
         elif isinstance(event, Finished):
@@ -64,15 +67,16 @@ class Trajectory:
             last = self.steps[-1]
             self.steps = [s for s in self.steps if s.index % self.keep_every == 0 or s is last]
             self._kept_bytes = sum(_step_bytes(s) for s in self.steps)
-            self.notices[:] = [f"previews of every {self.keep_every}th step are kept: every step's would take more "
-                               f"than the preview budget of {format_bytes(self.preview_budget)}"]
+            others = [n for n in self.notices if not n.startswith(_THINNED)]
+            self.notices[:] = others + [f"previews of every {self.keep_every}th step are kept: every step's would take "
+                                        f"more than the preview budget of {format_bytes(self.preview_budget)}"]
 
     def __len__(self) -> int:
         return len(self.steps)
 
     def frame(self, step: int, view: str = "x_t") -> np.ndarray | None:
         """(B, H, W, C) uint8 for one recorded step and view; None where a view does not exist
-        (VAE and GAN have no predicted noise)."""
+        (VAE and GAN have no predicted noise; unguided runs have no GUIDED_VIEWS)."""
         if view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
         return getattr(self.steps[step], view)
@@ -88,9 +92,15 @@ class Trajectory:
         return bool(self.steps) and all(s.latents is not None for s in self.steps)
 
     @property
+    def guided(self) -> bool:
+        """Whether the run recorded its guidance views (conditional, unconditional, scaled difference)."""
+        return bool(self.steps) and (self.steps[0].guided or self.steps[-1].guided)  # a branch may turn it on or off
+
+    @property
     def batch(self) -> int:
         return self.recipe.batch if self.recipe else 0
 
 
 def _step_bytes(step: Step) -> int:
-    return sum(array.nbytes for array in (step.x_t, step.x0, step.noise, step.latents) if array is not None)
+    arrays = (step.x_t, step.x0, step.noise, step.latents, step.noise_cond, step.noise_uncond, step.noise_guidance)
+    return sum(array.nbytes for array in arrays if array is not None)

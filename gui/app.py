@@ -20,14 +20,19 @@ from gui.branch_action import BranchAction
 from gui.compare_wiring import CompareWiring
 from gui.decode_wiring import DecodeWiring
 from gui.disk_worker import DiskWorker
+from gui.drawing_wiring import DrawingWiring
 from gui.engine_adapter import EngineAdapter
 from gui.export_actions import ExportActions
+from gui.families_wiring import FamiliesWiring
 from gui.history_wiring import HistoryWiring
+from gui.interpolate_wiring import InterpolateWiring
+from gui.latent_map_wiring import LatentMapWiring, add_latent_map
 from gui.main_window import MainWindow
 from gui.run_controller import RunController
 from gui.run_plots import RunPlots, add_run_plots
 from gui.settings_store import SettingsStore
 from gui.style import apply_theme
+from gui.sweep_wiring import SweepWiring
 from gui.view_model import ViewModel
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,11 @@ class Studio:
     compare: CompareWiring | None = None  # the gallery's Compare: runs side by side
     branch: BranchAction | None = None  # "Branch from this step" (Run menu, timeline)
     plots: RunPlots | None = None  # the Plots dock: schedule, convergence, settled map
+    families: FamiliesWiring | None = None  # the Families dock: diffusion, VAE and GAN side by side
+    sweep: SweepWiring | None = None  # Run > Sweep…: the X/Y/Z grid window
+    interpolate: InterpolateWiring | None = None  # Run > Interpolate…: a walk between seeds
+    drawing: DrawingWiring | None = None  # the Drawing dock: your own digit, encoded or as an init image
+    latent_map: LatentMapWiring | None = None  # the Latent map dock: a plane of decodes, or the seed plane
     _closed: bool = False
 
     def start(self) -> None:
@@ -56,7 +66,8 @@ class Studio:
 
     def task_keepers(self) -> list:
         """Each controller's own TaskKeeper: the run's, the history's, the export's, the decode's."""
-        parts = (self.controller, self.history, self.exports, self.decode, self.compare)
+        parts = (self.controller, self.history, self.exports, self.decode, self.compare, self.families, self.sweep,
+                 self.interpolate, self.drawing, self.latent_map)
         return [keeper for keeper in (getattr(part, "tasks", None) for part in parts) if keeper is not None]
 
     def close(self) -> bool:
@@ -71,6 +82,12 @@ class Studio:
             self.history.record_unfinished()  # a run going at quit is kept, as cancelled
         if self.compare is not None:
             self.compare.close()  # its windows and its frame worker
+        if self.families is not None:
+            self.families.close()  # its runs: cancelled before the engine stops
+        if self.sweep is not None:
+            self.sweep.close()  # its cells stop at their next step, before the engine stops
+        if self.interpolate is not None:
+            self.interpolate.close()  # its frame stops at its next step, before the engine stops
         stopped = self.controller.shutdown()
         for keeper in self.task_keepers():
             keeper.cancel_all()
@@ -93,7 +110,10 @@ def build_studio(settings: QSettings | None = None) -> Studio:
     disk = DiskWorker()
     history = HistoryWiring(window, vm, controller, disk)  # before restoreState: the Gallery dock
     plots = add_run_plots(window, vm)  # before restoreState too: the Plots dock, hidden at first
+    families = FamiliesWiring(window, vm, adapter, disk)  # before restoreState: the Families dock, hidden at first
     exports = ExportActions(window, vm, disk, history)
+    drawing = DrawingWiring(window, vm, adapter, disk)  # before restoreState: the Drawing dock, hidden at first
+    latent_map = add_latent_map(window, vm, adapter, controller)  # before restoreState: hidden at first
     geometry, state = store.load_window()
     if geometry is not None:
         window.restoreGeometry(geometry)
@@ -104,6 +124,12 @@ def build_studio(settings: QSettings | None = None) -> Studio:
     studio.compare = CompareWiring(window, vm, history, disk, controller)
     studio.branch = BranchAction(window, vm, controller, history)
     studio.plots = plots
+    studio.families = families
+    studio.sweep = SweepWiring(window, vm, adapter, history, disk, store.settings)
+    studio.interpolate = InterpolateWiring(window, vm, adapter, disk)
+    studio.drawing = drawing
+    studio.latent_map = latent_map
+    drawing.latent_map_view = lambda: getattr(getattr(studio, "latent_map", None), "view", None)
     window.closing.connect(studio.close)
     return studio
 

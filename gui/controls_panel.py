@@ -23,11 +23,13 @@ from gui.run_state import RunState, RunStatus
 
 # Where each field goes; a table row not named here lands under "More" (its own label and help).
 SECTIONS = (("Model", ("model",)), ("Prompt", ("prompt", "negative")),
-            ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Seed", ("seed",)),
+            ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Image to image", ("init_image", "strength")),
+            ("Seed", ("seed",)),
             ("Batch and conditioning", ("batch", "label", "guidance")), ("Size", ("width", "height")),
             ("Preview", ("preview",)))
-UNLABELLED = ("model", "seed", "prompt", "negative", "preview")  # the section title or a caption names it
-CAPTIONED = {"negative": "Negative prompt"}  # a caption line above a full-width control
+UNLABELLED = ("model", "seed", "prompt", "negative", "preview", "init_image", "strength")  # a title or caption names it
+# A caption line above a full-width control (long labels would widen every row's label column).
+CAPTIONED = {"negative": "Negative prompt", "init_image": "Init image", "strength": "Denoising strength"}
 
 
 def _form_layout() -> QFormLayout:

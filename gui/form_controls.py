@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, INT, MODEL, TEXT, RecipeField
+from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, IMAGE, INT, MODEL, TEXT, RecipeField
 from engine.samplers.schedules import SCHEDULES
 from gui.recipe_form import Capabilities, RecipeForm, form_name, limits, preview_label, size_presets
 
@@ -284,8 +284,65 @@ class SizePresetControl:
             self._showing = False
 
 
+class InitImageControl(FieldControl):
+    """The init image (image-to-image): its file's name, Choose… (a non-blocking file dialog) and ✕.
+    The form holds it as the recipe's {path, sha256} dict; the file is hashed when it is chosen."""
+
+    FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)"
+
+    def __init__(self, row: RecipeField, form: RecipeForm):
+        self.name_label = QLineEdit(readOnly=True, placeholderText="none: a run from noise")
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.choose = QToolButton(text="Choose…", toolTip="Pick the picture the run starts from")
+        self.clear = QToolButton(text="✕", toolTip="No init image: a run from noise")
+        layout.addWidget(self.name_label, 1)
+        layout.addWidget(self.choose)
+        layout.addWidget(self.clear)
+        super().__init__(row, self.name_label, holder)
+        self.form, self.dialog = form, None
+        self.choose.clicked.connect(self.open_dialog)
+        self.clear.clicked.connect(lambda: self._report(None))
+
+    def open_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        self.dialog = QFileDialog(self.widget, "Init image", "", self.FILTER)
+        self.dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self.dialog.fileSelected.connect(self.pick)
+        self.dialog.open()  # not exec(): the run going on goes on
+
+    def pick(self, path: str) -> None:
+        """Use this file as the init image; a file that cannot be read goes to the form's error."""
+        from engine.errors import InvalidRecipe
+        from engine.init_image import InitImage
+
+        try:
+            self._report(InitImage.from_file(path).to_dict())
+        except InvalidRecipe as exc:
+            self.form.problem.emit(exc.message)
+
+    def _show(self, value: Any, form: RecipeForm, caps: Capabilities) -> None:
+        from pathlib import Path
+
+        text = Path(value["path"]).name if isinstance(value, dict) else ""
+        if isinstance(value, dict) and text.startswith(value["sha256"]):  # a drawing, kept by its hash
+            text = f"drawing {value['sha256'][:6]}"
+        if self.name_label.text() != text:
+            self.name_label.setText(text)
+            self.name_label.setCursorPosition(0)
+            self.name_label.setToolTip(value["path"] if isinstance(value, dict) else self.row.help)
+        self.clear.setEnabled(value is not None)
+        self.choose.setEnabled(caps.enabled(self.name))
+        self.clear.setEnabled(value is not None and caps.enabled(self.name))
+
+
 def make_control(row: RecipeField, form: RecipeForm) -> FieldControl:
     """The control for a row, by its kind."""
+    if row.kind == IMAGE:
+        return InitImageControl(row, form)
     if row.kind in (CHOICE, MODEL, CONDITIONING):
         return ChoiceControl(row)
     if row.kind == TEXT:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from engine.errors import NoisescopeError
-from engine.history import History, RunRecord
+from engine.history import History, RunRecord, SweepRecord
 from engine.samplers.registry import NO_SAMPLER, SAMPLERS
 from gui.disk_worker import DiskWorker
 from gui.tasks import TaskKeeper
@@ -46,7 +46,9 @@ def read_page(history: History, filters: dict[str, Any], offset: int, limit: int
         runs = history.list_runs(**filters, limit=limit + 1, offset=offset)  # one more: is there a next page?
     runs, complete = runs[:limit], len(runs) <= limit
     images = {run.id: QImage.fromData(run.thumbnail or b"", "PNG") for run in runs}
-    return Page(runs, images, {run.id: caption(run, steps_run(run)) for run in runs}, complete)
+    sweeps = {run.sweep_id: history.get_sweep(run.sweep_id) for run in runs if run.sweep_id is not None}
+    return Page(runs, images, {run.id: caption(run, steps_run(run), sweeps.get(run.sweep_id or 0)) for run in runs},
+                complete)  # a sweep's cells name their place in it (ids start at 1: 0 is none)
 
 
 def steps_run(run: RunRecord) -> int | None:
@@ -81,12 +83,16 @@ class GalleryModel(QAbstractListModel):
         self._complete = True
         self._generation = 0  # a refresh makes pages still being read for older filters stale
         self._loading = False
-        self.filters: dict[str, Any] = {"model": None, "sampler": None, "family": None, "starred": None, "tree": None}
+        self.filters: dict[str, Any] = {"model": None, "sampler": None, "family": None, "starred": None, "tree": None,
+                                        "sweep": None}
 
     def set_filters(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
-                    starred: bool | None = None, tree: int | None = None) -> asyncio.Task | None:
-        """`tree`: a run id; only its family is shown (the run it branches from, every branch), the rest ignored."""
-        self.filters = {"model": model, "sampler": sampler, "family": family, "starred": starred, "tree": tree}
+                    starred: bool | None = None, tree: int | None = None,
+                    sweep: int | None = None) -> asyncio.Task | None:
+        """`tree`: a run id; only its family is shown (the run it branches from, every branch), the rest ignored.
+        `sweep`: a sweep's id; only its cells, in cell order."""
+        self.filters = {"model": model, "sampler": sampler, "family": family, "starred": starred, "tree": tree,
+                        "sweep": sweep}
         return self.refresh(keep_count=False)
 
     def refresh(self, keep_count: bool = True) -> asyncio.Task | None:
@@ -191,11 +197,13 @@ def sampler_name(sampler_id: str) -> str:
     return spec.display_name if spec else "one decode"
 
 
-def caption(run: RunRecord, steps_done: int | None = None) -> str:
+def caption(run: RunRecord, steps_done: int | None = None, sweep: SweepRecord | None = None) -> str:
     star = "★ " if run.starred else ""
     text = f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
     if run.from_step is not None:  # a branch; steps counted from 1, as the timeline shows them
         text += "\n" + branch_line(run)
+    if run.sweep_id is not None:
+        text += f"\n▦ sweep #{run.sweep_id}" + (f": {sweep.cell_label(run.sweep_cell)}" if sweep is not None else "")
     if run.outcome == "cancelled":
         done = "" if steps_done is None else f" at step {steps_done}"
         text += f"\n✕ cancelled{done}, {run.duration_s:.1f} s"
@@ -216,6 +224,8 @@ def tooltip(run: RunRecord) -> str:
     if run.from_step is not None:
         parent = f"run #{run.parent_id}" if run.parent_id is not None else "a run no longer in the history"
         lines.append(f"a branch of {parent}, from its step {run.from_step + 1}")
+    if run.sweep_id is not None:
+        lines.append(f"a cell of sweep #{run.sweep_id} (the gallery's sweep filter shows all its cells)")
     if run.trajectory_path:
         lines.append("trajectory kept: opens for scrubbing")
     return "\n".join(lines)

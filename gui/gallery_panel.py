@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -43,6 +44,8 @@ from gui.tasks import TaskKeeper
 ALL = "All"
 COMPARE_MIN, COMPARE_MAX = 2, 4  # engine.compare.runs.MIN_RUNS, MAX_RUNS (not imported: no engine.compare here)
 THUMBNAIL = 96
+SWEEPS_LISTED = 50  # the newest sweeps offered by the sweep filter
+ALL_RUNS = "▦ Any run, in a sweep or not"
 
 
 def load_run(history: History, run_id: int) -> tuple[RunRecord | None, Trajectory | None]:
@@ -56,9 +59,11 @@ def load_run(history: History, run_id: int) -> tuple[RunRecord | None, Trajector
         return record, None
 
 
-def _filter_values(history: History) -> dict[str, list[str]]:
-    """On the disk thread: the values each filter offers."""
-    return {column: history.distinct(column) for column in ("model", "sampler", "family")}
+def _filter_values(history: History) -> dict[str, list[Any]]:
+    """On the disk thread: the values each filter offers (the sweeps: (id, title), newest first)."""
+    values: dict[str, list[Any]] = {column: history.distinct(column) for column in ("model", "sampler", "family")}
+    values["sweep"] = [(sweep.id, sweep.title()) for sweep in history.list_sweeps(limit=SWEEPS_LISTED)]
+    return values
 
 
 class GalleryPanel(QWidget):
@@ -77,6 +82,7 @@ class GalleryPanel(QWidget):
         self.confirm: QMessageBox | None = None
         self.on_compare: Callable[[list[int]], object] | None = None
         self._select_after_load: int | None = None
+        self._sweep_wanted: int | None | bool = False  # show_sweep's choice, applied at the next refresh
 
         self.model_filter, self.sampler_filter, self.family_filter = QComboBox(), QComboBox(), QComboBox()
         self.starred_only = QCheckBox("★ only")
@@ -94,6 +100,12 @@ class GalleryPanel(QWidget):
         self.branches_only.toggled.connect(self._branches_toggled)
         self._tree: int | None = None  # the run whose family is shown, while the toggle is on
         filters.addWidget(self.branches_only, 2, 0, 1, 2)  # a row of its own: the dock stays narrow
+        self.sweep_filter = QComboBox(objectName="sweepFilter")
+        self.sweep_filter.setToolTip("Show only the cells of one sweep (Run > Sweep…), in the grid's order")
+        self.sweep_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sweep_filter.setMinimumContentsLength(12)
+        self.sweep_filter.currentIndexChanged.connect(self._apply_filters)
+        filters.addWidget(self.sweep_filter, 3, 0, 1, 2)
 
         self.view = QListView()
         self.view.setViewMode(QListView.ViewMode.IconMode)
@@ -153,6 +165,7 @@ class GalleryPanel(QWidget):
             combo.addItems(values[column])
             combo.setCurrentIndex(max(0, combo.findText(chosen)))
             combo.blockSignals(False)
+        self._fill_sweeps(values["sweep"])
         loading = self._apply_filters(keep_count=True)
         if loading is not None:
             await loading
@@ -167,6 +180,23 @@ class GalleryPanel(QWidget):
         rows = sorted(index.row() for index in self.view.selectionModel().selectedIndexes())
         runs = [run for run in map(self.model.run_at, rows) if run is not None]
         return sorted(runs, key=lambda run: run.id)
+
+    def show_sweep(self, sweep_id: int | None) -> asyncio.Task | None:
+        """Filter to one sweep's cells (None: every run); the filter lists it once the rows are read again."""
+        self._sweep_wanted = sweep_id
+        return self.refresh()
+
+    def _fill_sweeps(self, sweeps: list[tuple[int, str]]) -> None:
+        wanted = self._sweep_wanted if self._sweep_wanted is not False else self.sweep_filter.currentData()
+        self._sweep_wanted = False
+        self.sweep_filter.blockSignals(True)
+        self.sweep_filter.clear()
+        self.sweep_filter.addItem(ALL_RUNS, None)
+        for sweep_id, title in sweeps:
+            self.sweep_filter.addItem(title, sweep_id)
+            self.sweep_filter.setItemData(self.sweep_filter.count() - 1, title, Qt.ItemDataRole.ToolTipRole)
+        self.sweep_filter.setCurrentIndex(max(0, self.sweep_filter.findData(wanted)))
+        self.sweep_filter.blockSignals(False)
 
     def set_on_compare(self, on_compare: Callable[[list[int]], object] | None) -> None:
         self.on_compare = on_compare
@@ -252,7 +282,7 @@ class GalleryPanel(QWidget):
 
         filters = {"model": chosen(self.model_filter), "sampler": chosen(self.sampler_filter),
                    "family": chosen(self.family_filter), "starred": True if self.starred_only.isChecked() else None,
-                   "tree": self._tree}
+                   "tree": self._tree, "sweep": self.sweep_filter.currentData()}
         if keep_count and filters == self.model.filters:
             return self.model.refresh()  # same filters: keep as many rows as are shown
         return self.model.set_filters(**filters)
@@ -266,7 +296,8 @@ class GalleryPanel(QWidget):
             return
         self._tree = run.id if on and run is not None else None
         self._select_after_load = run.id if run is not None else None
-        for widget in (self.model_filter, self.sampler_filter, self.family_filter, self.starred_only):
+        for widget in (self.model_filter, self.sampler_filter, self.family_filter, self.starred_only,
+                       self.sweep_filter):
             widget.setEnabled(not on)  # set aside while a family is shown
         self.message.setText("" if not on else f"run {run.id}'s family: the run it branches from and every branch")
         self._apply_filters()

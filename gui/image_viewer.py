@@ -1,4 +1,6 @@
-"""The viewer: small images shown large and crisp, in three synchronized panes (x_t, x0, noise).
+"""The viewer: small images shown large and crisp, in three synchronized panes (x_t, x0, noise),
+and for a guided run three more below them: the conditional and unconditional noise predictions
+and guidance * their difference (what guidance adds to the unconditional prediction).
 
 Each pane is an ImageCanvas; all share one ViewTransform (zoom and pan), so a zoom or drag in
 one moves all three. Zoom is an integer factor (nearest neighbour, no smoothing) or "fit",
@@ -15,18 +17,31 @@ import math
 import time
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QImage, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.kinds import Family, Outcome
+from engine.trajectory import GUIDED_VIEWS
 from gui.qimage import GridLayout, best_columns, tile, to_qimage
 from gui.recipe_form import RecipeForm
 from gui.run_state import RunState, RunStatus
 from gui.style import VIEWER_BACKGROUND
 from gui.trajectory_view import TrajectoryView
 
-VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂"}
-SHORT_TITLES = {"x_t": "Noisy  xₜ", "x0": "Clean  x̂₀", "noise": "Noise  ε̂", "decoded": "Decoded"}  # narrow panes
+VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "noise": "Predicted noise  ε̂",
+               "noise_cond": "Conditional noise  ε̂c", "noise_uncond": "Unconditional noise  ε̂u",
+               "noise_guidance": "Guidance × difference  w·(ε̂c − ε̂u)"}
+SHORT_TITLES = {"x_t": "Noisy  xₜ", "x0": "Clean  x̂₀", "noise": "Noise  ε̂", "decoded": "Decoded",
+                "noise_cond": "Cond.  ε̂c", "noise_uncond": "Uncond.  ε̂u", "noise_guidance": "w·Δε̂"}  # narrow panes
 MAX_ZOOM = 256
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 FIT_MARGIN = 4  # pixels kept free around a fitted image (small: an integer zoom step is precious)
@@ -166,11 +181,30 @@ class ViewerPanel(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(8, 6, 8, 2)
         for name, title in VIEW_TITLES.items():
+            if name in GUIDED_VIEWS:
+                continue
             button = QToolButton(text=title.split("  ")[1], checkable=True, checked=True)
             button.setToolTip(f"Show or hide: {title}")
             button.toggled.connect(lambda on, v=name: self.view.set_view_visible(v, on))
             self.toggles[name] = button
             header.addWidget(button)
+        # The guided views share one button (a row of six toggles would not fit a 1024-px window):
+        # a click shows or hides all three, its menu each one. Off until asked: they halve the images.
+        self.guidance_button = QToolButton(text="Guidance", checkable=True)
+        self.guidance_button.setToolTip("Show or hide what guidance does at each step: the conditional and "
+                                        "unconditional noise predictions and guidance × their difference "
+                                        "(the arrow picks each one)")
+        self.guidance_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.guidance_button.clicked.connect(self._show_guidance)
+        guidance_menu = QMenu(self.guidance_button)
+        self.guided_actions: dict[str, QAction] = {}
+        for name in GUIDED_VIEWS:
+            action = guidance_menu.addAction(VIEW_TITLES[name])
+            action.setCheckable(True)
+            action.toggled.connect(lambda on, v=name: self.view.set_view_visible(v, on))
+            self.guided_actions[name] = action
+        self.guidance_button.setMenu(guidance_menu)
+        header.addWidget(self.guidance_button)
         header.addSpacing(12)
         self.focus_label = QLabel(objectName="caption")
         self.grid_button = QToolButton(text="Back to grid")
@@ -194,22 +228,25 @@ class ViewerPanel(QWidget):
         header.addSpacing(4)
         header.addWidget(self.zoom_label)
 
-        row = QHBoxLayout()
+        row = QGridLayout()  # the guided views go in a second row, under the three of every step
         row.setContentsMargins(8, 4, 8, 8)
         row.setSpacing(8)
-        for name, title in VIEW_TITLES.items():
+        for position, (name, title) in enumerate(VIEW_TITLES.items()):
             pane = QWidget()
             column = QVBoxLayout(pane)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
             self.titles[name] = QLabel(title, objectName="paneTitle")
+            if name in GUIDED_VIEWS:  # their long titles never widen a column: a narrow pane shows the short one
+                self.titles[name].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             column.addWidget(self.titles[name])
             canvas = ImageCanvas(self.transform)
             canvas.clicked.connect(self._clicked)
             canvas.resized.connect(self._update_fit_room)
             column.addWidget(canvas, 1)
             self.canvases[name], self.panes[name] = canvas, pane
-            row.addWidget(pane, 1)
+            row.addWidget(pane, *divmod(position, 3))
+        self.grid, self._guided = row, False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -224,6 +261,7 @@ class ViewerPanel(QWidget):
         view.trajectoryReset.connect(self._sync_views)  # a stored or dropped run: its own family's panes
         view.trajectoryReset.connect(self.render)
         view.trajectoryReset.connect(self._forget_decoded)
+        view.stepsChanged.connect(self._guided_changed)  # a live run's first guided step shows its panes
         if status is not None:
             status.stateChanged.connect(self._state_changed)  # a bound method: let go when the panel is deleted
         if form is not None:
@@ -274,14 +312,32 @@ class ViewerPanel(QWidget):
         else:
             info = self.form.model_info() if self.form is not None else None
             decoder = info is not None and info.family != Family.DIFFUSION
-        return ("x0",) if decoder else tuple(VIEW_TITLES)
+        if decoder:
+            return ("x0",)
+        return tuple(VIEW_TITLES) if self._guided else tuple(v for v in VIEW_TITLES if v not in GUIDED_VIEWS)
+
+    def _show_guidance(self, on: bool) -> None:
+        for name in GUIDED_VIEWS:
+            self.view.set_view_visible(name, on)
+
+    def _guided_changed(self, *_) -> None:
+        trajectory = self.view.trajectory
+        if (trajectory is not None and trajectory.guided) != self._guided:
+            self._sync_views()
 
     def _sync_views(self) -> None:
+        self._guided = self.view.trajectory is not None and self.view.trajectory.guided
         applicable = self._applicable()
         for name, pane in self.panes.items():
             pane.setVisible(name in applicable and (self.view.views[name] or len(applicable) == 1))
-            self.toggles[name].setChecked(self.view.views[name])
-            self.toggles[name].setEnabled(name in applicable and len(applicable) > 1)
+            toggle = self.guided_actions[name] if name in GUIDED_VIEWS else self.toggles[name]
+            toggle.setChecked(self.view.views[name])
+            toggle.setEnabled(name in applicable and len(applicable) > 1)
+        self.guidance_button.setVisible(self._guided and len(applicable) > 1)
+        self.guidance_button.setChecked(any(self.view.views[name] for name in GUIDED_VIEWS))
+        names = list(VIEW_TITLES)
+        for column in range(3):  # only columns with a shown pane share the width (an empty one takes none)
+            self.grid.setColumnStretch(column, int(any(self.panes[n].isVisibleTo(self) for n in names[column::3])))
         self._one_pass = len(applicable) == 1
         self._update_fit_room()
 
@@ -327,6 +383,8 @@ class ViewerPanel(QWidget):
             if batch is None:
                 if len(self.view) and name == "noise":
                     text = "No noise prediction:\nVAE and GAN decode in one pass"
+                elif len(self.view) and name in GUIDED_VIEWS:
+                    text = "This step was not guided"  # a branch that turned guidance on or off
                 elif state.busy:
                     text = "Loading the model…" if state == RunState.LOADING else "Generating…"
                 elif self.view.trajectory is not None and self.view.trajectory.outcome == Outcome.FAILED:

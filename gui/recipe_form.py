@@ -27,7 +27,7 @@ from engine.recipe import Recipe, model_default_guidance
 from engine.recipe_fields import CHOICE, CONDITIONING, FIELDS, TEXT, RecipeField
 from engine.samplers.registry import NO_SAMPLER
 
-NOT_EDITED = ("family", "device", "branch")  # the model's and the engine's choice; branch: set by branching
+NOT_EDITED = ("family", "device", "branch", "seed_plane")  # the model's and the engine's choice; branch: set by branching
 LABEL = "label"  # the conditioning row is edited as a class name (None: unconditional)
 WINDOW_ONLY = {"seed_locked": False,  # not part of a recipe: the window draws a new seed unless locked
                "prompt": "", "negative": "",  # the conditioning row, for text models
@@ -148,6 +148,7 @@ class Capabilities:
 class RecipeForm(QObject):
     catalogChanged = Signal()
     fieldsChanged = Signal()
+    problem = Signal(str)  # an input that cannot be taken (an init image file that cannot be read): the banner
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -198,6 +199,8 @@ class RecipeForm(QObject):
         has, seed locked so it generates the same again; returns a note for what was not taken."""
         values: dict[str, Any] = {form_name(row): getattr(recipe, row.name) for row in form_rows()}
         values[LABEL], values["seed_locked"] = recipe.label, True
+        if recipe.init_image is not None:  # the form holds it as its JSON dict (saved settings are JSON)
+            values["init_image"] = recipe.init_image.to_dict()
         if isinstance(recipe.conditioning, TextPrompt):
             values["prompt"], values["negative"] = recipe.conditioning.prompt, recipe.conditioning.negative
         note = ""

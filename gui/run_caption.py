@@ -49,7 +49,8 @@ def descriptions(trajectory: Trajectory | None, source: str = "", parent_id: int
     else:
         spec = SAMPLERS.get(recipe.sampler)
         parts += [spec.display_name if spec else recipe.sampler, f"{recipe.steps} steps"]
-    parts.append(f"seed {recipe.seed}")
+    plane = getattr(recipe, "seed_plane", None)  # a point between four seeds (the Latent map's seed plane)
+    parts.append(f"seed {recipe.seed}" if plane is None else f"seeds {recipe.seed}, {plane.describe()}")
     tail = [text for text in (branch_text(recipe, parent_id), source) if text]
     batch = [f"batch {recipe.batch}"]
     seed = parts[-1:]

@@ -13,7 +13,7 @@ import contextlib
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.trajectory import VIEWS, Trajectory
+from engine.trajectory import GUIDED_VIEWS, VIEWS, Trajectory
 
 
 class Playhead(QObject):
@@ -96,7 +96,7 @@ class TrajectoryView(QObject):
         self.playhead = playhead
         self.trajectory: Trajectory | None = None
         self.source = ""  # where a run on screen came from ("from history #12", "dropped file"); "" = this window's
-        self.views = {view: True for view in VIEWS}
+        self.views = {view: view not in GUIDED_VIEWS for view in VIEWS}  # guided views: when asked
         self.focus: int | None = None
         playhead.attach(self)
         playhead.stepChanged.connect(self._step_moved)  # a bound method: let go when the view is deleted

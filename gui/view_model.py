@@ -37,6 +37,7 @@ class ViewModel(QObject):
         self.playhead = Playhead(self)
         self.view = TrajectoryView(self.playhead, self)  # the live run, or a run opened for scrubbing
         self.form.catalogChanged.connect(self._catalog_arrived)
+        self.form.problem.connect(lambda message: self.status.set_error(ErrorKind.INVALID_RECIPE, message))
         self._run_started = 0.0
         self._last_flush = 0.0
         self._flush_timer = QTimer(self)

@@ -32,7 +32,8 @@ def register(subparsers) -> None:
         description="Replays the run in FILE to step K (same seed, same pixels) and continues from there with the "
                     "settings given; a setting left out stays the parent's. With nothing changed the branch ends on "
                     "the parent's image exactly. A new sampler, schedule type or step count lays out its schedule "
-                    "for --steps over the whole noise range and runs the part below step K's noise level.")
+                    "for --steps over the whole noise range and runs the part below step K's noise level; "
+                    "--remaining N picks that --steps for you.")
     parser.add_argument("file", type=Path, metavar="TRAJECTORY_FILE",
                         help="a .trajectory.safetensors file (or another file with a Noisescope recipe)")
     parser.add_argument("--from-step", type=int, required=True, metavar="K",
@@ -42,6 +43,12 @@ def register(subparsers) -> None:
                             help=f"{row.cli_help or row.help} (default: the parent's)")
         for flag, keyword, help_text in row.cli_parts:
             parser.add_argument(flag, dest=f"recipe_part_{keyword}", metavar="TEXT", help=help_text)
+    parser.add_argument("--remaining", type=int, metavar="N",
+                        help="how many steps the branch takes after step K (the bridge step, if any, included): "
+                             "sets --steps to the smallest step count whose schedule, laid out over the whole noise "
+                             "range, leaves exactly N steps at or below step K's noise level (where none does, e.g. "
+                             "Heun's two evaluations a step, the nearest count above N; said on stderr). The "
+                             "recipe keeps that --steps, so the branch is made again as any other")
     add_run_output_options(parser)
     parser.set_defaults(func=run_branch)
 
@@ -52,7 +59,12 @@ def run_branch(args) -> int:
         raise UsageError(f"--from-step {args.from_step} is out of range: {args.file.name} has steps 0 to {total - 1}")
     if args.from_step < 0:
         raise UsageError(f"--from-step must be 0 or more, not {args.from_step}")
-    child = branch_recipe(parent, args.from_step, _given(args))
+    given = _given(args)
+    if args.remaining is not None and "steps" in given:
+        raise UsageError("give --steps or --remaining, not both: --remaining N picks the step count")
+    child = branch_recipe(parent, args.from_step, given)
+    if args.remaining is not None:
+        child = with_remaining(child, args.remaining, args.model_paths)
     print(f"noisescope: branch {describe_changes(child)}", file=sys.stderr)
     return generate_recipe(args, child)
 
@@ -103,6 +115,35 @@ def branch_recipe(parent: Recipe, from_step: int, given: dict[str, Any]) -> Reci
         return parent.replace(**changes, branch=Branch(parent, from_step))
     except NoisescopeError as exc:
         raise UsageError(exc.message) from None
+
+
+def with_remaining(child: Recipe, remaining: int, model_paths) -> Recipe:
+    """The branch with the step count that leaves it `remaining` steps (engine/remaining_steps.py).
+    Loads the model through the cache run() uses (its scheduler settings lay the schedule out), so
+    the run that follows finds it loaded."""
+    from engine.device import pick_dtype, resolve_device
+    from engine.models.catalog import find_model
+    from engine.remaining_steps import steps_for_remaining
+    from engine.run import _shared_cache
+
+    assert child.branch is not None, "branch_recipe makes a branch"
+    start = child.branch.from_step
+    try:
+        info = find_model(child.model, model_paths)
+        device = resolve_device(child.device)
+        model = _shared_cache.get(info, device, pick_dtype(device))
+        config = getattr(model, "scheduler_config", None)
+        if config is None:  # a one-pass model: parent_recipe refuses its runs; a file may still name one
+            raise UsageError(f"{info.name} is a one-pass model: it has no steps to branch from")
+        found = steps_for_remaining(child, remaining, config, info.name, lambda r: r.check_against_model(info))
+        child = child.replace(steps=found.steps)
+    except NoisescopeError as exc:
+        raise UsageError(exc.message) from None
+    note = (f"{found.steps} steps leave {found.remaining} after step {start}" if found.exact else
+            f"no step count leaves exactly {remaining} steps after step {start}; {found.steps} steps leave "
+            f"{found.remaining}")
+    print(f"noisescope: --remaining {remaining}: {note}", file=sys.stderr)
+    return child
 
 
 def _given(args) -> dict[str, Any]:

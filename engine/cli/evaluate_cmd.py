@@ -1,4 +1,7 @@
-"""`noisescope evaluate MODEL`: how recognisable, varied and original a digits model's samples are."""
+"""`noisescope evaluate MODEL`: how recognisable, varied and original a digits model's samples are.
+
+A model the digit classifier cannot judge (colour or another size) gets, with --card, a card of its
+data, training, loss curve and sample grid instead (engine/training/image_card.py)."""
 
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ def _row(name: str, figures: dict[str, Any]) -> str:
 def run_evaluate(args) -> int:
     if args.count < 10:
         raise UsageError(f"--count must be at least 10, not {args.count}")
+    if _not_digits(args.model):
+        return _image_card(args)
     card = _card_path(args) if args.card is not None else None
     from engine.errors import NoisescopeError
     from engine.training.classifier import load_or_train_classifier
@@ -77,6 +82,51 @@ def run_evaluate(args) -> int:
         print(_row(f"{result['model']} (label asked)", result["conditional"]))
     if "card" in result:
         print(f"figures written into {result['card']}")
+    return 0
+
+
+def _not_digits(model: str) -> bool:
+    """A model whose samples are not 32x32 grey, so not for the digit classifier."""
+    from engine.errors import NoisescopeError
+    from engine.models import find_model
+
+    try:
+        info = find_model(str(model))
+    except NoisescopeError:
+        return False  # the digits path says what is wrong with the name
+    return (info.channels, info.height, info.width) != (1, 32, 32)
+
+
+def _image_card(args) -> int:
+    """The card of a non-digits model: its grid of samples drawn into samples.png beside it, and the card."""
+    from engine.errors import NoisescopeError
+    from engine.models import find_model
+    from engine.models.formats.noisescope import is_bundled_folder, read_config, weights_path
+    from engine.models.safetensors_header import safetensors_parameter_count
+    from engine.training.grid import save_grid
+    from engine.training.image_card import write_image_card
+    from engine.training.model_card import CardError
+    from engine.training.sampling import per_label_grid
+
+    info = find_model(str(args.model))
+    folder = Path(info.source)
+    if args.card is None or not is_bundled_folder(folder):
+        raise UsageError(f"evaluate measures 32x32 grey digits models; {info.name} makes {info.height}x{info.width}"
+                         f"x{info.channels} images: `noisescope evaluate {info.name} --card` writes the card of a "
+                         "Noisescope model folder (data, training, loss curve, samples) without figures")
+    path = folder / CARD_NAME if args.card is True else args.card
+    try:
+        config = read_config(folder)
+        images = per_label_grid(folder, info.family, list(info.labels or []) or None, steps=args.steps)
+        grid = save_grid(images, folder / "samples.png", scale=2)
+        written = write_image_card(path, config, safetensors_parameter_count(weights_path(folder, config)),
+                                   grid.name if grid.parent == path.parent else str(grid))
+    except (OSError, CardError, NoisescopeError) as exc:
+        raise UsageError(f"--card: {exc}") from None
+    if args.json:
+        print_json({"model": info.name, "card": str(written), "samples": str(grid)})
+    else:
+        print(f"wrote {written} and its samples {grid}")
     return 0
 
 

@@ -18,6 +18,7 @@ from engine.cli.preview_options import (
     preview_budget_from_args,
     preview_settings_from_args,
     previewing,
+    refuse_steps_without_previews,
 )
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
@@ -55,8 +56,9 @@ def run_generate(args) -> int:
 
 def generate_recipe(args, recipe) -> int:
     """Run a recipe as `generate` does: progress bar, files, history (`noisescope branch` too)."""
-    export_plan_from_args(args)  # a mistake in the export options is told before the run, not after
+    plan = export_plan_from_args(args)  # a mistake in the export options is told before the run, not after
     previews = preview_settings_from_args(args)  # so is a wrong --preview or --taesd
+    refuse_steps_without_previews(previews, plan.formats, _pipeline(recipe.model, args.model_paths))  # and this
     budget = preview_budget_from_args(args)  # and a wrong --preview-budget
     out_dir = args.out or default_output_dir()
     try:
@@ -90,8 +92,9 @@ def _generate(args, recipe, out_dir: Path, budget: int | None) -> int:
     finally:
         if bar is not None:
             bar.close()
-    for notice in trajectory.notices:  # previews thinned past the budget: said, never silent
-        print(f"noisescope: note: {notice} (--preview-budget)", file=sys.stderr)
+    for notice in trajectory.notices:  # previews thinned past the budget, an init image resized: said, never silent
+        hint = " (--preview-budget)" if notice.startswith("previews of every") else ""
+        print(f"noisescope: note: {notice}{hint}", file=sys.stderr)
     return write_outputs(args, trajectory, out_dir)
 
 
@@ -115,6 +118,14 @@ def write_outputs(args, trajectory: Trajectory, out_dir: Path) -> int:
         for exported in written:
             print(exported.path)
     return 0
+
+
+def _pipeline(model: str, model_paths) -> str | None:
+    """The model's kind (described, not loaded); None when it is not found: the run says so."""
+    try:
+        return find_model(model, model_paths).pipeline
+    except NoisescopeError:
+        return None
 
 
 def _model_hash(model: str, model_paths) -> str | None:

@@ -3,7 +3,9 @@
 `--seeds 1,2,3 [--frames-between 16] [--loop]` over the base recipe the generate flags describe.
 Every frame is one run of its own recipe (seed a, variation seed b, variation strength t: the
 start noise, or a VAE's or GAN's latent vector, slerped from a's towards b's), so each frame is
-reproducible alone. The frames are written as GIF/WebP/APNG/MP4 and a contact sheet, each file
+reproducible alone. For a text model, `--prompts "A" "B" [...]` walks from prompt to prompt
+(the text encoder's outputs mixed linearly), on one seed (`--seed`) or one seed per prompt (`--seeds`).
+The frames are written as GIF/WebP/APNG/MP4 and a contact sheet, each file
 carrying every frame's recipe (`noisescope show` lists them). Progress on stderr; Ctrl-C stops
 at the next step and writes the frames already made.
 """
@@ -38,7 +40,10 @@ def register(subparsers) -> None:
                     "seed=a, variation seed=b, variation strength=t (AUTOMATIC1111's slerp of the start noise; "
                     "a VAE's or GAN's latent vector), so every frame is reproducible with `generate`. "
                     "The other flags set the base recipe every frame starts from.")
-    parser.add_argument("--seeds", required=True, metavar="A,B[,C...]", help="the seeds to walk through, in order")
+    parser.add_argument("--seeds", metavar="A,B[,C...]", help="the seeds to walk through, in order")
+    parser.add_argument("--prompts", nargs="+", metavar="PROMPT",
+                        help="a text model: the prompts to walk through, in order (their encodings mixed "
+                             "linearly); the start noise is --seed's, or moves along --seeds, one per prompt")
     parser.add_argument("--frames-between", default="16", metavar="N",
                         help="frames between each pair of seeds (default 16)")
     parser.add_argument("--loop", action="store_true", help="walk from the last seed back to the first")
@@ -54,14 +59,22 @@ def register(subparsers) -> None:
 
 
 def plan_from_args(args) -> tuple[InterpolationPlan, InterpolationExport]:
-    if args.recipe_seed is not None:
+    prompts = tuple(args.prompts or ())
+    if prompts and args.recipe_part_prompt is not None:
+        raise UsageError("an interpolation between prompts takes them from --prompts; leave out --prompt")
+    if not prompts and args.seeds is None:
+        raise UsageError("give the seeds to walk through (--seeds 1,2,3), or a text model's prompts (--prompts A B)")
+    if args.recipe_seed is not None and (args.seeds is not None or not prompts):
         raise UsageError("an interpolation takes its seeds from --seeds A,B,...; leave out --seed")
+    if prompts:
+        args.recipe_part_prompt = prompts[0]  # the base recipe's; each frame sets its own
     base = recipe_from_args(args)
     try:
         frames_between = _whole(args.frames_between, "--frames-between")
         options = InterpolationExport(tuple(args.formats or ("gif",)), _whole(args.frame_ms, "--frame-ms"),
                                       None if args.scale is None else _whole(args.scale, "--scale"))
-        plan = make_interpolation(base, parse_seeds(args.seeds), frames_between, args.loop)
+        seeds = parse_seeds(args.seeds) if args.seeds is not None else (base.seed,)
+        plan = make_interpolation(base, seeds, frames_between, args.loop, prompts)
         _check_model(plan.base, args.model_paths)
     except NoisescopeError as exc:
         raise UsageError(exc.message) from None

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from engine.cli import (
+    analyze_cmd,
     branch_cmd,
     compare_cmd,
     decode_cmd,
@@ -22,7 +23,7 @@ from engine.cli import (
 from engine.cli.common import UsageError, fail
 
 COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd, decode_cmd, sweep_cmd,
-            compare_cmd, branch_cmd, interpolate_cmd]
+            compare_cmd, branch_cmd, interpolate_cmd, analyze_cmd]
 RUNS_MODELS = ("generate", "train", "evaluate", "decode", "sweep", "branch", "interpolate")  # the commands whose speed depends on torch's threads
 
 

@@ -81,3 +81,19 @@ def preview_budget_from_args(args) -> int | None:
     if not args.preview_budget >= 0:  # also NaN
         raise UsageError(f"--preview-budget must be 0 (no limit) or more GB, not {args.preview_budget:g}")
     return int(args.preview_budget * GB) or None
+
+
+def refuse_steps_without_previews(settings: PreviewSettings, formats: tuple[str, ...], pipeline: str | None) -> None:
+    """--preview none on a latent model records no steps (that is what makes it the fastest): the
+    exports made of steps (the trajectory, animations, the contact sheet, the ZIP) would have nothing in
+    them. Said before the run, with what to do, not after it as a failed export."""
+    from engine.export.formats.base import Needs
+    from engine.export.formats.registry import get
+
+    if settings.mode != PreviewMode.NONE or pipeline != "text-to-image":
+        return
+    wanted = [f for f in formats if get(f).needs == Needs.STEPS]
+    if wanted:
+        raise UsageError(f"--preview none records no steps (no previews, no latents), so there is nothing for "
+                         f"{', '.join(wanted)}; use --preview approx (a colour map: under 1% of a step, and it "
+                         "keeps every step's latents for `noisescope decode`), or leave those exports out")

@@ -16,7 +16,7 @@ from engine.cli.common import UsageError
 from engine.errors import NoisescopeError
 from engine.models import default_model_name, discover_models
 from engine.recipe import Recipe
-from engine.recipe_fields import FIELDS, RecipeField
+from engine.recipe_fields import FIELDS, IMAGE, RecipeField
 
 
 def add_recipe_options(parser) -> None:
@@ -52,7 +52,7 @@ def _field(name: str) -> RecipeField:
 
 
 def _metavar(row: RecipeField) -> str:
-    return "LABEL" if row.name == "conditioning" else row.name.upper()
+    return "LABEL" if row.name == "conditioning" else "FILE" if row.kind == IMAGE else row.name.upper()
 
 
 def _help(row: RecipeField) -> str:

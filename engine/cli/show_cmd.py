@@ -12,6 +12,7 @@ from engine.cli.common import UsageError, print_json
 from engine.compare.metadata import Comparison
 from engine.compare.reading import read_comparison
 from engine.compare.runs import LETTERS
+from engine.conditioning import TextPrompt
 from engine.errors import NoisescopeError
 from engine.export.restore import RestoredRecipe, read_recipe, restore_from_json
 from engine.interpolate.document import Interpolation
@@ -102,7 +103,8 @@ def _interpolation_json(interpolation: Interpolation | None) -> dict[str, Any]:
     return {"interpolation": {
         "description": interpolation.description, "seeds": list(interpolation.seeds),
         "frames_between": interpolation.frames_between, "loop": interpolation.loop,
-        "total_frames": interpolation.total_frames,
+        "total_frames": interpolation.total_frames, **({"prompts": list(interpolation.prompts)}
+                                                        if interpolation.prompts else {}),
         "frames": [{"index": frame.index, "t": frame.t, "label": frame.label,
                     "recipe": restore_from_json(frame.recipe.to_json()).json_fields()} for frame in interpolation.frames]}}
 
@@ -111,11 +113,16 @@ def _print_interpolation(path: Path, interpolation: Interpolation) -> int:
     made = len(interpolation.frames)
     print(f"{path.name}: Noisescope {interpolation.description}"
           + ("" if made == interpolation.total_frames else f"; {made} made"))
-    print("frame 1's recipe (each frame changes only the seed, variation seed and strength):")
+    changes = "prompt and its blend, seed, variation seed and strength" if interpolation.prompts else (
+        "seed, variation seed and strength")
+    print(f"frame 1's recipe (each frame changes only the {changes}):")
     _print_fields(restore_from_json(interpolation.frames[0].recipe.to_json()))
     for frame in interpolation.frames:
         recipe = frame.recipe
         variation = (f", variation seed {recipe.variation_seed}, strength {recipe.variation_strength:g}"
                      if recipe.variation_strength else "")
-        print(f"  frame {frame.index + 1}: seed {recipe.seed}{variation}")
+        text = recipe.conditioning if isinstance(recipe.conditioning, TextPrompt) else None
+        blend = f" blended {text.blend:g} towards {text.blend_to!r}" if text is not None and text.blend_to else ""
+        prompt = f", prompt {recipe.prompt!r}{blend}" if interpolation.prompts else ""
+        print(f"  frame {frame.index + 1}: seed {recipe.seed}{variation}{prompt}")
     return 0

@@ -3,17 +3,18 @@
 `--x "steps=5,10,20" --y "sampler=DDIM,DPM++ 2M" [--z ...]` over the base recipe the generate
 flags describe. Every cell is planned and checked against its model before anything runs;
 then each cell's PNG is written as `generate` writes it (the same file, pixel for pixel) and
-recorded in the history as an ordinary run, and at the end the labelled grid PNG (with the
-sweep and every cell's recipe inside). Progress per cell on stderr; Ctrl-C stops at the next
+recorded in the history, the cells of one sweep as one group, and at the end the labelled grid PNG
+(with the sweep and every cell's recipe inside). Progress per cell on stderr; Ctrl-C stops at the next
 step and keeps the cells already written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,14 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.cli.common import UsageError, add_model_path_option, exit_code_for, fail, print_json
-from engine.cli.generate_cmd import _model_hash, _record_history
+from engine.cli.generate_cmd import _model_hash
 from engine.cli.ray_options import add_ray_options, ray_pool_from_args
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Started, Step
 from engine.export.grid import make_grid
 from engine.export.plan import ExportedFile, ExportPlan, check_output_folder, export_run
+from engine.history import History
 from engine.paths import default_output_dir
 from engine.recipe import Recipe
 from engine.sweep.axes import AXIS_NAMES, parse_axis
@@ -100,6 +102,7 @@ def run_sweep_command(args) -> int:
     written: list[ExportedFile] = []
     cell_files: dict[int, list[str]] = {}
     run_ids: list[int | None] = []
+    group = SweepGroup(plan) if args.history else None
     hashes: dict[str, str | None] = {}
     total, bar = len(plan.cells), None
     cluster = contextlib.ExitStack()  # a Ray pool with --ray: its cells arrive as they finish, written below alike
@@ -146,7 +149,7 @@ def run_sweep_command(args) -> int:
                 cell_files[item.cell.index] = [str(file.path) for file in files]
                 images[item.cell.index] = make_grid(trajectory.final)
                 recipes[item.cell.index] = trajectory.recipe
-                run_ids.append(_record_history(trajectory, hashes[model], files) if args.history else None)
+                run_ids.append(group.record(trajectory, hashes[model], files, item.cell.index) if group else None)
     except KeyboardInterrupt:
         cancel.set()
         return _stopped(len(images), total, out_dir)
@@ -156,10 +159,45 @@ def run_sweep_command(args) -> int:
         if bar is not None:
             bar.close()
         cluster.close()
-    return _write_grid(args, plan, images, recipes, cell_files, run_ids, out_dir, hashes)
+    return _write_grid(args, plan, images, recipes, cell_files, run_ids, out_dir, hashes, group)
 
 
-def _write_grid(args, plan: SweepPlan, images, recipes, cell_files, run_ids, out_dir: Path, hashes) -> int:
+class SweepGroup:
+    """The sweep's group in the history, made as its first cell is recorded; a history that cannot
+    be written costs a warning, never the images (as generate's)."""
+
+    def __init__(self, plan: SweepPlan) -> None:
+        self.plan = plan
+        self.id: int | None = None
+
+    def record(self, trajectory, model_hash: str | None, files: list[ExportedFile], cell: int) -> int | None:
+        from engine.history.recording import record_run, record_sweep
+
+        return self._write(lambda history: record_run(history, trajectory, model_hash, files,
+                                                      sweep_cell=(self._group(history, record_sweep), cell)))
+
+    def set_grid(self, path: Path) -> None:
+        if self.id is not None:
+            sweep_id = self.id
+            self._write(lambda history: history.set_sweep_grid(sweep_id, path))
+
+    def _group(self, history, record_sweep) -> int:
+        if self.id is None:
+            self.id = record_sweep(history, self.plan)
+        return int(self.id)
+
+    @staticmethod
+    def _write(job: Callable[[History], Any]) -> Any:
+        try:
+            with History() as history:
+                return job(history)
+        except (sqlite3.Error, OSError, NoisescopeError) as exc:
+            print(f"noisescope: warning: the sweep was not recorded in history: {exc}", file=sys.stderr)
+            return None
+
+
+def _write_grid(args, plan: SweepPlan, images, recipes, cell_files, run_ids, out_dir: Path, hashes,
+                group: SweepGroup | None = None) -> int:
     from engine.sweep.grid_image import grid_file_name, save_sweep_grid
 
     first_hash = hashes.get(plan.cells[0].recipe.model)
@@ -167,6 +205,8 @@ def _write_grid(args, plan: SweepPlan, images, recipes, cell_files, run_ids, out
         grid = save_sweep_grid(plan, images, Path(out_dir) / grid_file_name(plan), recipes, first_hash)
     except NoisescopeError as exc:
         return fail(exc.message)
+    if group is not None:
+        group.set_grid(grid)
     if args.json:
         print_json({"description": plan.describe(), "grid": str(grid), "run_ids": run_ids,
                     "cells": [{"at": list(cell.at[:len(plan.axes)]), "label": plan.cell_label(cell),

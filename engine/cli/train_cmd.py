@@ -1,4 +1,5 @@
-"""`noisescope train {diffusion,vae,gan}`: train a digits model and write it in the bundled format."""
+"""`noisescope train {diffusion,vae,gan}`: train a digits model (or a diffusion model on a folder of images,
+--images) and write it in the bundled format."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ DEFAULT_STEPS = {"diffusion": 20000, "vae": 6000, "gan": 6000}
 DEFAULT_BATCH = {"diffusion": 64, "vae": 128, "gan": 64}
 DESCRIPTIONS = {
     "diffusion": "Class-conditional DDPM (UNet) for 32x32 handwritten digits, with classifier-free guidance.",
-    "vae": "Convolutional VAE for 32x32 handwritten digits: a 16-d latent space to browse.",
+    "vae": "Convolutional VAE for 32x32 handwritten digits: a {latent_dim}-d latent space to browse.",
     "gan": "Class-conditional DCGAN for 32x32 handwritten digits.",
 }
+MIN_LATENT_DIM, MAX_LATENT_DIM = 2, 1024  # the latent map needs a plane; far above what 28x28 digits need
 LICENCE = ("Weights: trained by Noisescope's own code on MNIST digits (Y. LeCun, C. Cortes, C. J. C. Burges), "
            "CC BY-SA 3.0; see assets/data/DIGITS_LICENSE.md and this model's MODEL_CARD.md.")
 
@@ -31,6 +33,11 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("train", help="train a digits model (diffusion, VAE or GAN)")
     parser.add_argument("family", choices=sorted(FAMILIES), help="which kind of model")
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled assets/data/digits.npz)")
+    parser.add_argument("--images", type=Path, metavar="DIR",
+                        help="diffusion: train on a folder of images instead (one subfolder per class, or none)")
+    parser.add_argument("--size", type=int, default=32, help="with --images: the side the images are resized to")
+    parser.add_argument("--background", choices=("white", "grey", "black"), default="white",
+                        help="with --images: what transparent pixels become")
     parser.add_argument("--steps", type=int, help="total optimizer steps (default depends on the family)")
     parser.add_argument("--batch", type=int, help="images per step")
     parser.add_argument("--lr", type=float, help="learning rate (default depends on the family)")
@@ -39,10 +46,16 @@ def register(subparsers) -> None:
     parser.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint (its settings win)")
     parser.add_argument("--export-only", action="store_true", help="with --resume: write the model, do not train")
     parser.add_argument("--init", type=Path, metavar="MODEL",
-                        help="start from a model folder's weights (diffusion, vae): fresh optimizer, steps carry on")
+                        help="start from a model folder's weights (diffusion, vae, gan: its generator; the "
+                             "discriminator starts afresh): fresh optimizer, steps carry on")
     parser.add_argument("--label-dropout", type=float, metavar="P",
                         help="diffusion: share of labels dropped to the null label (unguided samples); "
                              "default 0.12; overrides a --resume checkpoint's")
+    parser.add_argument("--beta", type=float, help="vae: weight of the KL term (default 1)")
+    parser.add_argument("--latent-dim", type=int, metavar="N",
+                        help=f"vae: size of the latent space, {MIN_LATENT_DIM} to {MAX_LATENT_DIM} (default 16)")
+    parser.add_argument("--class-loss", type=float, metavar="W",
+                        help="gan: weight of the discriminator's classifier loss (AC-GAN; default 0: none)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--threads", type=int, help="CPU threads torch may use (default: torch's choice)")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (diffusion; faster on recent CPUs)")
@@ -64,12 +77,21 @@ def command_line(settings: dict[str, Any]) -> str:
              "--widths", ",".join(str(w) for w in settings["widths"]), "--seed", str(settings["seed"])]
     if settings.get("limit"):
         words += ["--limit", str(settings["limit"])]
+    if settings.get("images"):
+        words += ["--images", settings["images"], "--size", str(settings["size"]), "--background",
+                  settings["background"]]
     if settings.get("bf16"):
         words.append("--bf16")
     if settings.get("init"):
         words += ["--init", str(settings["init"])]
     if "label_dropout" in settings and settings["label_dropout"] != 0.12:
         words += ["--label-dropout", f"{settings['label_dropout']:g}"]
+    if settings["family"] == "vae" and settings.get("beta", 1.0) != 1.0:
+        words += ["--beta", f"{settings['beta']:g}"]
+    if settings["family"] == "vae" and settings.get("latent_dim", 16) != 16:
+        words += ["--latent-dim", str(settings["latent_dim"])]
+    if settings["family"] == "gan" and settings.get("class_loss"):
+        words += ["--class-loss", f"{settings['class_loss']:g}"]
     return shlex.join(words)
 
 
@@ -94,6 +116,14 @@ def _settings(args) -> dict[str, Any]:
         settings["limit"] = args.limit
     if args.label_dropout is not None:
         settings["label_dropout"] = args.label_dropout
+    if args.beta is not None:
+        settings["beta"] = args.beta
+    if args.latent_dim is not None:
+        settings["latent_dim"] = args.latent_dim
+    if args.class_loss is not None:
+        settings["class_loss"] = args.class_loss
+    if args.images:
+        settings.update(images=str(args.images), size=args.size, background=args.background)
     return settings
 
 
@@ -112,11 +142,26 @@ def _check(args) -> None:
         raise UsageError(f"--resume: no checkpoint at {args.resume}")
     if args.data and not args.data.is_file():
         raise UsageError(f"--data: no file at {args.data}")
+    if args.images and (args.family != "diffusion" or args.data or not args.images.is_dir()):
+        raise UsageError(f"--images trains a diffusion model on a folder of images (not with --data); "
+                         f"{args.images} must be a folder")
+    if not 8 <= args.size <= 256 or args.size % 8:
+        raise UsageError(f"--size must be a multiple of 8 from 8 to 256, not {args.size}")
     if args.label_dropout is not None and (args.family != "diffusion" or not 0 <= args.label_dropout < 1):
         raise UsageError(f"--label-dropout is for diffusion, a share from 0 to below 1, not {args.label_dropout}")
-    if args.init and (args.resume or args.family == "gan"):
-        raise UsageError("--init starts a diffusion or vae run from a model folder; it does not combine with "
-                         "--resume, and a GAN model holds only its generator (resume its checkpoint instead)")
+    if args.beta is not None and (args.family != "vae" or not args.beta > 0):
+        raise UsageError(f"--beta is the KL weight of a vae, more than 0, not {args.beta}")
+    if args.latent_dim is not None and (args.family != "vae"
+                                        or not MIN_LATENT_DIM <= args.latent_dim <= MAX_LATENT_DIM):
+        raise UsageError(f"--latent-dim is the latent size of a vae, a whole number from {MIN_LATENT_DIM} "
+                         f"to {MAX_LATENT_DIM}, not {args.latent_dim}")
+    if args.class_loss is not None and (args.family != "gan" or not args.class_loss >= 0):
+        raise UsageError(f"--class-loss is the classifier-loss weight of a gan, 0 or more, not {args.class_loss}")
+    if args.resume and (args.beta is not None or args.class_loss is not None or args.latent_dim is not None):
+        raise UsageError("--beta, --class-loss and --latent-dim set up a new run; a --resume run keeps its "
+                         "checkpoint's settings")
+    if args.init and args.resume:
+        raise UsageError("--init starts a run from a model folder; it does not combine with --resume")
 
 
 def _init(trainer, folder: Path, settings: dict[str, Any]) -> None:
@@ -130,6 +175,32 @@ def _init(trainer, folder: Path, settings: dict[str, Any]) -> None:
     trainer.settings["start_step"] = trainer.step
     if trainer.step >= settings["steps"]:
         raise UsageError(f"--init: {folder} has trained {trainer.step} steps already; ask for more with --steps")
+
+
+def _image_data(settings: dict[str, Any]):
+    """The --images training set (all of it: no held-out split) and the config fields that describe it,
+    from the folder's dataset.json where it has one."""
+    from dataclasses import replace
+
+    from engine.training.image_folder import load_image_folder
+
+    folder = Path(settings["images"])
+    try:
+        images = load_image_folder(folder, settings["size"], settings["background"])
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--images: {exc}") from None
+    if settings.get("limit"):
+        images = replace(images, images=images.images[: settings["limit"]], labels=images.labels[: settings["limit"]])
+    about = images.description
+    kind = "Class-conditional" if images.label_names else "Unconditional"
+    data = {"name": str(about.get("name", folder.name)), "folder": folder.name, "train_images": len(images.images),
+            "classes": len(images.label_names), "background": settings["background"]}
+    data.update({key: about[key] for key in ("attribution", "source") if key in about})
+    return images, {
+        "description": str(about.get("description") or f"{kind} DDPM (UNet) for {settings['size']}x{settings['size']} "
+                                                        f"colour images of {data['name']}."),
+        "licence": str(about.get("licence", "Weights: trained by Noisescope's own code on " + data["name"] + ".")),
+        "data": data}
 
 
 def run_train(args) -> int:
@@ -158,12 +229,21 @@ def run_train(args) -> int:
         device = torch.device(args.device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise UsageError("--device cuda: no CUDA device here; use --device cpu or auto")
-    try:
-        train_set, _ = digits_data.split(digits_data.load_digits(args.data))
-    except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(f"cannot read the digits data: {exc}") from None
-    if settings.get("limit"):
-        train_set = digits_data.Digits(train_set.images[: settings["limit"]], train_set.labels[: settings["limit"]])
+    if settings.get("images"):
+        train_set, data_metadata = _image_data(settings)
+    else:
+        try:
+            train_set, _ = digits_data.split(digits_data.load_digits(args.data))
+        except (OSError, ValueError, KeyError) as exc:
+            raise UsageError(f"cannot read the digits data: {exc}") from None
+        if settings.get("limit"):
+            train_set = digits_data.Digits(train_set.images[: settings["limit"]],
+                                           train_set.labels[: settings["limit"]])
+        data_metadata = {
+            "description": DESCRIPTIONS[args.family].format(latent_dim=settings.get("latent_dim")), "licence": LICENCE,
+            "data": {"name": "digits (MNIST subset)", "file": "assets/data/digits.npz",
+                     "train_images": len(train_set.images), "held_out_per_class": digits_data.HELD_OUT_PER_CLASS,
+                     "attribution": "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"}}
 
     torch.manual_seed(settings["seed"])  # model initialisation
     generator = torch.Generator().manual_seed(settings["seed"])  # every random draw of training
@@ -179,18 +259,15 @@ def run_train(args) -> int:
         text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"--resume: {args.resume}: the checkpoint does not fit a {args.family} trainer "
                          f"({type(exc).__name__}: {text})") from None
-    name = args.name or f"digits-{args.family}"
+    name = args.name or (f"{Path(settings['images']).name}-diffusion" if settings.get("images")
+                         else f"digits-{args.family}")
     settings["command"] = command_line(settings)
     run = loop.Run(
         name=name, steps=settings["steps"], out=args.out or user_models_dir() / name,
         checkpoint_dir=args.checkpoint_dir or user_data_dir() / "training" / name,
         sample_every=args.sample_every, checkpoint_every_s=args.checkpoint_every, settings=settings,
         progress=not args.quiet, device=str(device) if device.type != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
-        metadata={"description": DESCRIPTIONS[args.family], "licence": LICENCE,
-                  "data": {"name": "digits (MNIST subset)", "file": "assets/data/digits.npz",
-                           "train_images": len(train_set.images),
-                           "held_out_per_class": digits_data.HELD_OUT_PER_CLASS,
-                           "attribution": "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"}},
+        metadata=data_metadata,
     )
     if args.export_only:
         folder = loop.export(run, trainer, elapsed)

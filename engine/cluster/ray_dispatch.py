@@ -34,6 +34,7 @@ class Arrival:
     running: tuple[int, ...]  # recipes sent to a worker and not back yet
     waiting: tuple[int, ...]  # recipes not sent yet
     workers: int  # workers alive
+    busy: tuple[int, ...] = ()  # the workers (by slot, from 0) with a recipe outstanding
 
 
 def run_on_workers(pool: RayPool, recipes: Sequence[Recipe], cancel: threading.Event | None = None, *,
@@ -71,7 +72,7 @@ def run_on_workers(pool: RayPool, recipes: Sequence[Recipe], cancel: threading.E
                     continue
                 arrived.add(number)
                 yield Arrival(number, trajectory, failed, tuple(n for _, n in outstanding.values()), tuple(waiting),
-                              len(load) - len(dead))
+                              len(load) - len(dead), tuple(sorted({s for s, _ in outstanding.values()})))
         finished = True
     finally:
         if not finished:

@@ -29,6 +29,7 @@ class ClusterProgress:
     running: int
     waiting: int
     workers: int
+    busy: tuple[int, ...] = ()  # which workers (numbered from 0) have a cell running or queued
 
 
 def run_sweep_on_ray(plan: SweepPlan, pool: RayPool, cancel: threading.Event | None = None, *,
@@ -51,6 +52,6 @@ def run_sweep_on_ray(plan: SweepPlan, pool: RayPool, cancel: threading.Event | N
                 yield CellDone(cell, arrival.trajectory if len(group.cells) == 1
                                else split_sample(arrival.trajectory, index))
             yield ClusterProgress(len(done), sum(len(groups[n].cells) for n in arrival.running),
-                                  sum(len(groups[n].cells) for n in arrival.waiting), arrival.workers)
+                                  sum(len(groups[n].cells) for n in arrival.waiting), arrival.workers, arrival.busy)
     if cancel is not None and cancel.is_set():
         yield GroupEvent(groups[0], 0, Cancelled(plan.base, 0))

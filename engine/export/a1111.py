@@ -23,8 +23,10 @@ from engine.branch import Branch
 from engine.compare.metadata import first_run_recipe
 from engine.conditioning import ClassLabel, TextPrompt, Unconditional, conditioning_to_dict
 from engine.errors import InvalidRecipe
+from engine.init_image import InitImage
 from engine.interpolate.document import first_frame_recipe
 from engine.kinds import Family
+from engine.latent_map.seed_plane import SeedPlane
 from engine.recipe import Recipe
 from engine.recipe_fields import A1111_KEYS, FIELDS
 from engine.samplers.registry import NO_SAMPLER, SAMPLERS, resolve_sampler_id
@@ -55,6 +57,10 @@ def a1111_parameters(recipe: Recipe, height: int, width: int, model_hash: str | 
         value = getattr(recipe, row.name)
         if row.name == "variation_seed" and has_variation(recipe):  # A1111 writes it with any strength, 0 too
             pairs.append((row.a1111_key or "", str(sample_variation_seed(recipe, sample_index or 0))))
+            continue
+        if row.name == "strength":  # A1111 writes it for img2img only, at its default too
+            if recipe.init_image is not None:
+                pairs.append((row.a1111_key or "", row.to_text(value)))
             continue
         if row.a1111_key is None or value is None or (not row.a1111_always and value == row.default):
             continue
@@ -106,7 +112,8 @@ class RestoredRecipe:
     def json_fields(self) -> dict[str, Any]:
         """fields as JSON values (the conditioning as its dict, the family as its word)."""
         return {name: conditioning_to_dict(value) if name == "conditioning" else
-                (value.value if isinstance(value, Family) else value.to_dict() if isinstance(value, Branch) else value)
+                (value.value if isinstance(value, Family) else
+                 value.to_dict() if isinstance(value, (Branch, InitImage, SeedPlane)) else value)
                 for name, value in self.fields.items()}
 
     @property
@@ -147,8 +154,8 @@ def parse_a1111(text: str) -> RestoredRecipe:
             _restore_size(value, restored, unmapped)
         elif key == "Sampler":
             _restore_sampler(value, restored, unmapped, notes)
-        elif key in A1111_KEYS:
-            row = A1111_KEYS[key]
+        elif key in A1111_KEYS and A1111_KEYS[key].name != "strength":  # img2img's, or hires fix's: the text
+            row = A1111_KEYS[key]  # never carries the init image, so the strength alone would mean nothing
             try:
                 restored[row.name] = row.from_text(value)
             except InvalidRecipe as exc:
@@ -292,8 +299,8 @@ def restore_from_json(text: str, model_hash: str | None = None, sample: int | No
         raise InvalidRecipe("the recipe JSON is nested too deeply to be a recipe") from None
     except ValueError as exc:  # int() past sys.get_int_max_str_digits
         raise InvalidRecipe(f"the recipe JSON holds a value that cannot be read: {exc}") from None
-    values = {f.name: getattr(recipe, f.name) for f in fields(recipe)
-              if not (f.name == "branch" and recipe.branch is None)}  # only a branch says it is one
+    written = recipe.to_dict()  # only a branch, a seed plane or an init image says it is one (as its JSON)
+    values = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name in written}
     notes: tuple[str, ...] = ()
     if sample is not None and 0 < sample < recipe.batch:
         own = (f"variation seed is {sample_variation_seed(recipe, sample)} (the recipe's variation seed "

@@ -13,6 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from engine.atomic import write_atomically
 from engine.export.a1111 import a1111_parameters, prompt_line
+from engine.export.init_image_chunk import INIT_IMAGE_KEY, embedded_text
 from engine.recipe import Recipe
 
 RECIPE_KEY = "noisescope_recipe"
@@ -28,6 +29,9 @@ def png_info(recipe: Recipe, height: int, width: int, model_hash: str | None = N
     info = PngImagePlugin.PngInfo()
     info.add_text(PARAMETERS_KEY, a1111_parameters(recipe, height, width, model_hash, sample_index))
     info.add_text(RECIPE_KEY, recipe.to_json())
+    init_image = embedded_text(recipe.init_image)  # image-to-image: its init image travels with the picture
+    if init_image is not None:
+        info.add_text(INIT_IMAGE_KEY, init_image)
     return info
 
 

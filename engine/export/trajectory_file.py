@@ -3,7 +3,9 @@
 Tensors: per-step uint8 previews stacked as (steps, B, H, W, C) (`x_t`, `x0`, and `noise`
 where the family has one), per-step `index`, `timestep`, `sigma`, `elapsed_s`, and `final`
 when the run finished; latent models' runs add `latents`, (steps, B, 4, h, w) float16 x0 latents,
-so a step decodes at full quality later without the UNet (files without it still load). Metadata (strings): the recipe JSON, model name, device, outcome,
+so a step decodes at full quality later without the UNet (files without it still load); guided runs
+add `noise_cond`, `noise_uncond` and `noise_guidance`, shaped as `noise` (files without them: an
+unguided run, or one recorded before they were). Metadata (strings): the recipe JSON, model name, device, outcome,
 duration, total steps and the run's notices (JSON list; older files have none). safetensors runs
 no code on load, so a file from anyone is safe; one that lacks a part gets a message naming it.
 """
@@ -20,7 +22,7 @@ from engine.errors import ExportError, NoisescopeError
 from engine.events import Step, frozen_array
 from engine.kinds import Outcome
 from engine.recipe import Recipe
-from engine.trajectory import Trajectory
+from engine.trajectory import GUIDED_VIEWS, Trajectory
 
 FORMAT = "noisescope-trajectory"
 FORMAT_VERSION = "1"
@@ -46,6 +48,10 @@ def save_trajectory(trajectory: Trajectory, path: Path) -> Path:
     noise = [s.noise for s in steps if s.noise is not None]
     if len(noise) == len(steps):
         tensors["noise"] = np.stack(noise)
+    for view in GUIDED_VIEWS:  # every step has them, or the file keeps none (a branch may change the guidance)
+        frames = [getattr(s, view) for s in steps]
+        if all(frame is not None for frame in frames):
+            tensors[view] = np.stack(frames)
     latents = [s.latents for s in steps if s.latents is not None]
     if latents and len(latents) == len(steps):
         tensors["latents"] = np.stack(latents).astype(np.float16, copy=False)
@@ -101,11 +107,13 @@ def load_trajectory(path: Path) -> Trajectory:
         raise ExportError(f"{path}: the trajectory is damaged: " + (
             f"it lacks {', '.join(missing)}" if missing else f"{', '.join(short)} have fewer than {count} steps"))
     noise, latents = tensors.get("noise"), tensors.get("latents")
+    guided = {view: tensors[view] for view in GUIDED_VIEWS if view in tensors}
     steps = [
         Step(index=int(tensors["index"][i]), total=int(tensors["total"][i]), timestep=float(tensors["timestep"][i]),
              sigma=float(tensors["sigma"][i]), x_t=frozen_array(tensors["x_t"][i]), x0=frozen_array(tensors["x0"][i]),
              noise=frozen_array(noise[i]) if noise is not None else None, elapsed_s=float(tensors["elapsed_s"][i]),
-             latents=frozen_array(latents[i]) if latents is not None else None)
+             latents=frozen_array(latents[i]) if latents is not None else None,
+             **{view: frozen_array(frames[i]) for view, frames in guided.items()})
         for i in range(len(tensors["index"]))
     ]
     final = tensors.get("final")

@@ -3,17 +3,20 @@
 A finished or cancelled run goes in with its model hash, the files exported from it, and where
 its steps are: the trajectory file exported with it when there is one, else a copy the history
 keeps (kept_trajectories.py), so every run in the gallery reopens for scrubbing. Failed runs are
-not recorded. Files exported later from a recorded run are added with record_exports.
+not recorded. Files exported later from a recorded run are added with record_exports; a sweep's
+cells go in one group (record_sweep, then record_run with each cell's place).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from engine.export.plan import ExportedFile
 from engine.history.kept_trajectories import keep_trajectory
 from engine.history.store import History
+from engine.sweep.plan import SweepPlan
 from engine.trajectory import Trajectory
 
 RECORDED_OUTCOMES = ("finished", "cancelled")
@@ -26,10 +29,12 @@ def is_recorded(trajectory: Trajectory) -> bool:
 
 
 def record_run(history: History, trajectory: Trajectory, model_hash: str | None = None,
-               exported: Iterable[ExportedFile] = (), branched_from: Path | None = None) -> int:
+               exported: Iterable[ExportedFile] = (), branched_from: Path | None = None,
+               sweep_cell: tuple[int, int] | None = None) -> int:
     """Add the run and its exported files; returns its id. A branch is linked to its parent run
     (the one recorded with `branched_from`, the trajectory file it was made from, or else the newest
-    with the parent's recipe). ValueError for a run that is not recorded (is_recorded);
+    with the parent's recipe); a sweep's cell to its sweep (`sweep_cell`: record_sweep's id, the
+    cell's index). ValueError for a run that is not recorded (is_recorded);
     sqlite3.Error, OSError or ExportError when the history cannot be written."""
     if not is_recorded(trajectory):
         raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
@@ -37,10 +42,16 @@ def record_run(history: History, trajectory: Trajectory, model_hash: str | None 
     steps_at = _trajectory_file(exported) or keep_trajectory(history.path, trajectory)
     assert trajectory.recipe is not None  # is_recorded
     parent_id = history.find_parent(trajectory.recipe, branched_from)
-    run_id = history.add_run(trajectory, model_hash, steps_at, parent_id=parent_id)
+    run_id = history.add_run(trajectory, model_hash, steps_at, parent_id=parent_id, sweep_cell=sweep_cell)
     for file in exported:
         history.record_export(run_id, file.path, file.kind)
     return run_id
+
+
+def record_sweep(history: History, plan: SweepPlan) -> int:
+    """The group a sweep's cells are recorded in (record_run's sweep_cell); returns its id."""
+    axes = json.dumps({axis.name: {"field": axis.key, "values": axis.texts()} for axis in plan.axes})  # as to_dict
+    return history.add_sweep(plan.describe(), axes, len(plan.cells))
 
 
 def record_exports(history: History, run_id: int, exported: Iterable[ExportedFile]) -> None:

@@ -50,6 +50,21 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE runs ADD COLUMN from_step INTEGER",
         "CREATE INDEX runs_parent ON runs (parent_id)",
     ),
+    # 4: sweeps: the cells of one X/Y/Z sweep are one group (engine/sweep/). A sweep row keeps its
+    # axes (to name each cell) and its grid PNG once written; a cell keeps its place in the sweep.
+    (
+        """CREATE TABLE sweeps (
+            id INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            description TEXT NOT NULL,
+            axes_json TEXT NOT NULL,
+            cells INTEGER NOT NULL,
+            grid_path TEXT
+        )""",
+        "ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps (id) ON DELETE SET NULL",
+        "ALTER TABLE runs ADD COLUMN sweep_cell INTEGER",
+        "CREATE INDEX runs_sweep ON runs (sweep_id, sweep_cell)",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from engine.history.kept_trajectories import is_kept_by_history
 from engine.history.schema import migrate
+from engine.history.sweep_groups import SweepRecord
 from engine.history.thumbnails import run_thumbnail
 from engine.paths import user_data_dir
 from engine.recipe import Recipe
@@ -30,7 +31,9 @@ from engine.trajectory import Trajectory
 
 FILE_NAME = "history.sqlite3"
 _COLUMNS = ("id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome, "
-            "starred, thumbnail, trajectory_path, parent_id, from_step")
+            "starred, thumbnail, trajectory_path, parent_id, from_step, sweep_id, sweep_cell")
+_SWEEP_COLUMNS = ("id, created_at, description, axes_json, cells, grid_path, "
+                  "(SELECT COUNT(*) FROM runs WHERE runs.sweep_id = sweeps.id)")
 
 
 def default_history_path() -> Path:
@@ -55,6 +58,8 @@ class RunRecord:
     exports: tuple[tuple[str, str], ...] = ()  # (kind, path), filled by get_run
     parent_id: int | None = None  # a branch: the recorded run it continues (None: none, or not recorded)
     from_step: int | None = None  # a branch: the parent's step it starts from
+    sweep_id: int | None = None  # a sweep's cell: the sweep (sweeps table) it is a cell of
+    sweep_cell: int | None = None  # its index in that sweep, in running order
 
     def recipe(self) -> Recipe:
         return Recipe.from_json(self.recipe_json)
@@ -73,9 +78,11 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------
     def add_run(self, trajectory: Trajectory, model_hash: str | None = None, trajectory_path: Path | None = None,
-                created_at: float | None = None, parent_id: int | None = None) -> int:
+                created_at: float | None = None, parent_id: int | None = None,
+                sweep_cell: tuple[int, int] | None = None) -> int:
         """Record a finished or cancelled run; returns its id. A branch's step comes from its recipe;
-        `parent_id` is the recorded run it continues, when known (find_parent)."""
+        `parent_id` is the recorded run it continues, when known (find_parent); `sweep_cell`:
+        (sweep id, cell index) for a cell of a sweep (add_sweep)."""
         recipe = trajectory.recipe
         if recipe is None or trajectory.outcome not in ("finished", "cancelled"):
             raise ValueError(f"only finished or cancelled runs go in the history, not {trajectory.outcome}")
@@ -85,15 +92,41 @@ class History:
             trajectory.device, trajectory.duration_s, trajectory.outcome, run_thumbnail(trajectory),
             str(trajectory_path) if trajectory_path else None, parent_id,
             recipe.branch.from_step if recipe.branch is not None else None,
+            *(sweep_cell or (None, None)),
         )
         with self._writing() as connection:
             cursor = connection.execute(
                 "INSERT INTO runs (created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, "
-                "outcome, thumbnail, trajectory_path, parent_id, from_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "outcome, thumbnail, trajectory_path, parent_id, from_step, sweep_id, sweep_cell) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values)
             if cursor.lastrowid is None:  # SQLite always gives an INSERT's row id; this would be a bug there
                 raise RuntimeError(f"{self.path}: SQLite gave no id for the run just added")
             return cursor.lastrowid
+
+    def add_sweep(self, description: str, axes_json: str, cells: int, created_at: float | None = None) -> int:
+        """A sweep's group, before its cells are recorded (add_run's sweep_cell); returns its id."""
+        with self._writing() as connection:
+            cursor = connection.execute("INSERT INTO sweeps (created_at, description, axes_json, cells) "
+                                        "VALUES (?, ?, ?, ?)",
+                                        (created_at if created_at is not None else time.time(), description,
+                                         axes_json, cells))
+            assert cursor.lastrowid is not None  # SQLite always gives an INSERT's row id
+            return cursor.lastrowid
+
+    def set_sweep_grid(self, sweep_id: int, path: Path) -> None:
+        with self._writing() as connection:
+            connection.execute("UPDATE sweeps SET grid_path = ? WHERE id = ?", (str(path), sweep_id))
+
+    def get_sweep(self, sweep_id: int) -> SweepRecord | None:
+        row = self._connection().execute(f"SELECT {_SWEEP_COLUMNS} FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        return SweepRecord(*row) if row is not None else None
+
+    def list_sweeps(self, limit: int | None = None) -> list[SweepRecord]:
+        """Sweeps that still have a recorded cell, newest first."""
+        query = (f"SELECT {_SWEEP_COLUMNS} FROM sweeps WHERE EXISTS (SELECT 1 FROM runs WHERE runs.sweep_id = "
+                 f"sweeps.id) ORDER BY created_at DESC, id DESC LIMIT {int(limit) if limit is not None else -1}")
+        return [SweepRecord(*row) for row in self._connection().execute(query)]
 
     def star(self, run_id: int, starred: bool = True) -> None:
         with self._writing() as connection:
@@ -120,11 +153,13 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
     def list_runs(self, model: str | None = None, sampler: str | None = None, family: str | None = None,
-                  starred: bool | None = None, limit: int | None = None, offset: int = 0) -> list[RunRecord]:
-        """Runs matching every filter given, newest first; `offset` skips that many (a page at a time)."""
+                  starred: bool | None = None, limit: int | None = None, offset: int = 0,
+                  sweep: int | None = None) -> list[RunRecord]:
+        """Runs matching every filter given, newest first (a sweep's cells: in cell order); `offset`
+        skips that many (a page at a time)."""
         clauses: list[str] = []
         values: list[str | int] = []
-        for column, value in (("model", model), ("sampler", sampler), ("family", family)):
+        for column, value in (("model", model), ("sampler", sampler), ("family", family), ("sweep_id", sweep)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 values.append(value)
@@ -132,7 +167,8 @@ class History:
             clauses.append("starred = ?")
             values.append(int(starred))
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        query = f"SELECT {_COLUMNS} FROM runs{where} ORDER BY created_at DESC, id DESC"
+        order = "sweep_cell, id" if sweep is not None else "created_at DESC, id DESC"
+        query = f"SELECT {_COLUMNS} FROM runs{where} ORDER BY {order}"
         if limit is not None or offset:
             query += f" LIMIT {int(limit) if limit is not None else -1} OFFSET {int(offset)}"
         return [_record(row) for row in self._connection().execute(query, values)]
@@ -255,6 +291,7 @@ def _set_wal(connection: sqlite3.Connection, wait_s: float = 10.0) -> None:
 
 def _record(row: tuple[Any, ...], exports: tuple[tuple[str, str], ...] = ()) -> RunRecord:
     (run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome,
-     starred, thumbnail, trajectory_path, parent_id, from_step) = row
+     starred, thumbnail, trajectory_path, parent_id, from_step, sweep_id, sweep_cell) = row
     return RunRecord(run_id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s,
-                     outcome, bool(starred), thumbnail, trajectory_path, exports, parent_id, from_step)
+                     outcome, bool(starred), thumbnail, trajectory_path, exports, parent_id, from_step, sweep_id,
+                     sweep_cell)

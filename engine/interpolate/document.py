@@ -30,6 +30,7 @@ class Interpolation:
     loop: bool
     total_frames: int
     frames: tuple[InterpolatedFrame, ...]  # those made (fewer than total_frames when stopped early)
+    prompts: tuple[str, ...] = ()  # an interpolation between prompts: its keyframes' prompts
 
 
 def is_interpolation_json(text: str) -> bool:
@@ -53,7 +54,8 @@ def parse_interpolation(text: str) -> Interpolation:
         frames = tuple(InterpolatedFrame(int(item["index"]), float(item["t"]), str(item["label"]),
                                          Recipe.from_dict(item["recipe"])) for item in data["frames"])
         result = Interpolation(str(data["description"]), tuple(int(seed) for seed in data["seeds"]),
-                               int(data["frames_between"]), bool(data["loop"]), int(data["total_frames"]), frames)
+                               int(data["frames_between"]), bool(data["loop"]), int(data["total_frames"]), frames,
+                               tuple(str(prompt) for prompt in data.get("prompts", ())))
     except InvalidRecipe as exc:
         raise InvalidRecipe(f"a frame's recipe in the interpolation cannot be read: {exc.message}") from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as exc:

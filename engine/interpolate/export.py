@@ -55,7 +55,8 @@ class InterpolationExport:
 
 def file_stem(plan: InterpolationPlan) -> str:
     seeds = "-".join(str(seed) for seed in plan.seeds)
-    return f"interpolation-{Path(plan.base.model).name}-seeds{seeds}{'-loop' if plan.loop else ''}"
+    prompts = f"-prompts{len(plan.prompts)}" if plan.prompts else ""
+    return f"interpolation-{Path(plan.base.model).name}{prompts}-seeds{seeds}{'-loop' if plan.loop else ''}"
 
 
 def export_interpolation(plan: InterpolationPlan, images: dict[int, np.ndarray], recipes: dict[int, Recipe],

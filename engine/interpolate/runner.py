@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.events import Cancelled, Event, Failed, Finished
 from engine.interpolate.plan import Frame, InterpolationPlan
+from engine.model_cache import ModelCache
 from engine.recipe import Recipe
 from engine.run import run
 
@@ -36,12 +37,14 @@ InterpolationEvent = FrameEvent | FrameDone
 
 
 def run_interpolation(plan: InterpolationPlan, cancel: threading.Event | None = None, *,
-                      extra_model_paths: Iterable[Path] = ()) -> Iterator[InterpolationEvent]:
+                      extra_model_paths: Iterable[Path] = (), cache: ModelCache | None = None
+                      ) -> Iterator[InterpolationEvent]:
+    """cache: the window's engine worker passes its own, so the model it has loaded is used."""
     paths = list(extra_model_paths)
     for frame in plan.frames:
         final: Finished | None = None
         # No previews: only the final image of a frame is shown, so the steps' decodes are skipped.
-        for event in run(frame.recipe, cancel, extra_model_paths=paths, previews=False):
+        for event in run(frame.recipe, cancel, cache=cache, extra_model_paths=paths, previews=False):
             yield FrameEvent(frame, event)
             if isinstance(event, (Failed, Cancelled)):
                 return

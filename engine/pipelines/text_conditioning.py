@@ -69,6 +69,31 @@ def encode_text(model: TextToImageModel, prompt: str, negative: str, batch: int,
     return TextConditioning(positive.to(model.dtype), added)
 
 
+def encode_recipe_text(model: TextToImageModel, recipe: Any, guided: bool, height: int, width: int) -> TextConditioning:
+    """The recipe's prompt encoded. A frame between two prompts (TextPrompt.blend_to) is the two
+    encodings mixed linearly, `blend` of the way: cross-attention's keys and values are linear maps
+    of these embeddings, so the frame attends to exactly that mix of the two prompts' keys and
+    values, and whatever the prompts share (start token, padding, the negative prompt) stays as it
+    is. Slerp, right for the Gaussian start noise whose norm a straight line would shrink, has no
+    such reason here: the embeddings are not a Gaussian draw."""
+    negative = recipe.negative_prompt or ""
+    first = encode_text(model, recipe.prompt or "", negative, recipe.batch, guided, height, width)
+    blend_to, blend = getattr(recipe.conditioning, "blend_to", ""), getattr(recipe.conditioning, "blend", 0.0)
+    if not blend_to:
+        return first
+    return lerp_conditioning(first, encode_text(model, blend_to, negative, recipe.batch, guided, height, width), blend)
+
+
+def lerp_conditioning(a: TextConditioning, b: TextConditioning, t: float) -> TextConditioning:
+    """a + t (b - a) for every UNet text input, in float32 (torch.lerp: exactly b at t = 1)."""
+    def mix(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.lerp(x.float(), y.float(), float(t)).to(x.dtype)
+
+    added = None if a.added is None or b.added is None else {key: mix(value, b.added[key])
+                                                             for key, value in a.added.items()}
+    return TextConditioning(mix(a.embeddings, b.embeddings), added)
+
+
 def _sdxl_time_ids(model: TextToImageModel, height: int, width: int, dtype: torch.dtype) -> torch.Tensor:
     """SDXL's size and crop conditioning: original size = target size = the image's, crop (0, 0)."""
     pipe = model.pipe

@@ -24,12 +24,12 @@ import torch
 from engine.course import Course
 from engine.errors import InvalidRecipe
 from engine.events import Cancelled, Event, Finished, Started, Step, frozen_array
-from engine.latent_previews import latent_step_arrays, latent_step_frames, load_taesd
+from engine.img2img import init_pixels, latent_start
+from engine.latent_previews import latent_guided_arrays, latent_step_arrays, latent_step_frames, load_taesd
 from engine.models.loaded import TextToImageModel
-from engine.noise import start_noise
 from engine.pipelines import expect_model, register_pipeline
-from engine.pipelines.text_conditioning import encode_text, unet_kwargs
-from engine.prediction import split_prediction
+from engine.pipelines.text_conditioning import encode_recipe_text, unet_kwargs
+from engine.prediction import guidance_noise, split_prediction
 from engine.preview_modes import PreviewMode, preview_settings
 from engine.previews import PreviewPipe, images_to_uint8, to_numpy
 from engine.recipe import Recipe
@@ -57,16 +57,18 @@ def generate(model: TextToImageModel, recipe: Recipe, cancel: threading.Event | 
     # One scheduler for a plain recipe; a branch replays its parent first (engine/course.py).
     course = Course(recipe, model.scheduler_config, info.name, device, lambda r: r.check_against_model(info))
     total = course.total
-    yield Started(recipe, total, (height, width, 3), str(device), str(model.dtype).removeprefix("torch."), info.name)
+    init, notices = init_pixels(course, height, width, 3)  # image-to-image (or None)
+    yield Started(recipe, total, (height, width, 3), str(device), str(model.dtype).removeprefix("torch."), info.name,
+                  notices)
 
     factor = 2 ** (len(pipe.vae.config.block_out_channels) - 1)
-    generators, noise = start_noise(course.segments[0].recipe,
-                                    (pipe.unet.config.in_channels, height // factor, width // factor))
+    generators, noise, start = latent_start(model, course, init,
+                                            (pipe.unet.config.in_channels, height // factor, width // factor))
     conditions: dict[int, tuple[float, bool, dict[str, Any]]] = {}  # per segment recipe: its encoded prompt
     mode, decoder = _preview_mode(model, previews)
     frames: PreviewPipe[Step] = PreviewPipe(device)
 
-    for position in course.walk(noise, generators, model.prediction_type):
+    for position in course.walk(noise, generators, model.prediction_type, start):
         index, x_in, t = position.index, position.x_in, position.t
         if cancel is not None and cancel.is_set():
             yield from frames.flush()
@@ -77,19 +79,23 @@ def generate(model: TextToImageModel, recipe: Recipe, cancel: threading.Event | 
         guidance, guided, unet_inputs = conditions[id(position.recipe)]
         both = torch.cat([x_in, x_in]) if guided else x_in
         output = pipe.unet(both.to(model.dtype), t, **unet_inputs).sample
+        halves = None
         if guided:
-            unconditional, conditional = output.chunk(2)
+            unconditional, conditional = halves = output.chunk(2)
             output = unconditional + guidance * (conditional - unconditional)
         position.output = output
         if mode != PreviewMode.NONE:
             x0, eps = split_prediction(output.float(), x_in.float(), position.sigma, model.prediction_type)
+            noises = () if halves is None else guidance_noise(
+                halves[1], halves[0], x_in.float(), position.sigma, model.prediction_type, guidance)
 
             def build(arrays, index=index, timestep=position.timestep, sigma=position.sigma):
                 x_t, x0, noise, latents = latent_step_arrays(arrays)
                 return Step(index, total, timestep, sigma, x_t, x0, noise, time.perf_counter() - began,
-                            latents=latents)
+                            latents=latents, **latent_guided_arrays(arrays))
 
-            yield from frames.push(latent_step_frames(x_in, x0, eps, latent_space, mode, decoder), build)
+            yield from frames.push(latent_step_frames(x_in, x0, eps, latent_space, mode, decoder, guided=noises),
+                                   build)
 
     x = course.x
     assert x is not None
@@ -102,8 +108,7 @@ def _conditions(model: TextToImageModel, recipe: Recipe, height: int, width: int
     """The guidance scale, whether it takes a second (unconditional) pass, and the UNet's text inputs."""
     guidance = recipe.guidance if recipe.guidance is not None else model.info.default_guidance or 1.0
     guided = guidance > 1.0  # diffusers' rule: at 1 or below, one unguided pass a step
-    conditioning = encode_text(model, recipe.prompt or "", recipe.negative_prompt or "", recipe.batch, guided,
-                               height, width)
+    conditioning = encode_recipe_text(model, recipe, guided, height, width)  # two prompts mixed in a blend
     return guidance, guided, unet_kwargs(conditioning)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.events import Cancelled, Event, Failed
+from engine.model_cache import ModelCache
 from engine.run import run
 from engine.sweep.plan import DEFAULT_GROUP_BATCH, Cell, Group, SweepPlan
 from engine.trajectory import Trajectory
@@ -39,11 +40,13 @@ SweepEvent = GroupEvent | CellDone
 
 
 def run_sweep(plan: SweepPlan, cancel: threading.Event | None = None, *, extra_model_paths: Iterable[Path] = (),
-              max_batch: int = DEFAULT_GROUP_BATCH, previews: bool = True) -> Iterator[SweepEvent]:
+              max_batch: int = DEFAULT_GROUP_BATCH, previews: bool = True,
+              cache: ModelCache | None = None) -> Iterator[SweepEvent]:
+    """cache: the window's engine worker passes its own, so the model it has loaded is used."""
     paths = list(extra_model_paths)
     for number, group in enumerate(plan.groups(max_batch)):
         trajectory = Trajectory()
-        for event in run(group.recipe, cancel, extra_model_paths=paths, previews=previews):
+        for event in run(group.recipe, cancel, cache=cache, extra_model_paths=paths, previews=previews):
             trajectory.record(event)
             yield GroupEvent(group, number, event)
             if isinstance(event, (Failed, Cancelled)):

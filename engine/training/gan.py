@@ -1,7 +1,9 @@
 """Training the class-conditional DCGAN on the digits.
 
 Hinge loss, a projection discriminator with spectral normalisation (no BatchNorm), Adam
-(beta1 0.5) for both, one discriminator step per generator step. The shipped generator is
+(beta1 0.5) for both, one discriminator step per generator step. With class_loss > 0 the
+discriminator also classifies real digits, and the generator is penalised (weight class_loss)
+when its sample is not classified as the label it was asked for (AC-GAN). The shipped generator is
 an EMA of the generator's weights whose BatchNorm statistics are then recomputed over many
 generated batches (so eval-mode samples match what the network saw in training mode).
 """
@@ -21,7 +23,7 @@ from engine.training.ema import EMA
 
 DEFAULTS: dict[str, Any] = {
     "widths": [256, 128, 64], "latent_dim": 64, "lr": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
-    "ema_decay": 0.999, "recalibration_batches": 40,
+    "ema_decay": 0.999, "recalibration_batches": 40, "class_loss": 0.0,
 }
 
 
@@ -36,7 +38,8 @@ class GANTrainer:
                                     "image_size": IMAGE_SIZE, "widths": widths}
         self.model = DCGANGenerator(**self.architecture_config).to(device).train()
         self.critic = DCGANDiscriminator(num_classes=10, channels=1, image_size=IMAGE_SIZE, widths=widths[::-1],
-                                         spectral_norm=True).to(device).train()
+                                         spectral_norm=True,
+                                         classifier=self.settings["class_loss"] > 0).to(device).train()
         self.ema = EMA(self.model, self.settings["ema_decay"])
         betas = tuple(self.settings["betas"])
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.settings["lr"], betas=betas)
@@ -55,12 +58,18 @@ class GANTrainer:
         images, labels = images.to(self.device), labels.to(self.device)
         latents, fake_labels = self._latents(len(images))
         fakes = self.model(latents, fake_labels)
-        critic_loss = (F.relu(1 - self.critic(images, labels)).mean()
-                       + F.relu(1 + self.critic(fakes.detach(), fake_labels)).mean())
+        weight = self.settings["class_loss"]
+        real_scores, real_classes = self.critic.score_and_classes(images, labels)
+        critic_loss = F.relu(1 - real_scores).mean() + F.relu(1 + self.critic(fakes.detach(), fake_labels)).mean()
+        if real_classes is not None:  # the classifier head learns from real digits only
+            critic_loss = critic_loss + weight * F.cross_entropy(real_classes, labels)
         self.critic_optimizer.zero_grad(set_to_none=True)
         critic_loss.backward()
         self.critic_optimizer.step()
-        generator_loss = -self.critic(fakes, fake_labels).mean()
+        fake_scores, fake_classes = self.critic.score_and_classes(fakes, fake_labels)
+        generator_loss = -fake_scores.mean()
+        if fake_classes is not None:
+            generator_loss = generator_loss + weight * F.cross_entropy(fake_classes, fake_labels)
         self.optimizer.zero_grad(set_to_none=True)
         generator_loss.backward()
         self.optimizer.step()

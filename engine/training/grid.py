@@ -15,11 +15,13 @@ GAP_GREY = 96  # the gaps between tiles
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
-    """uint8 (N, H, W) or (N, H, W, 1) -> one (rows*(H+gap)-gap, columns*(W+gap)-gap) uint8 image, grey gaps."""
+    """uint8 (N, H, W), (N, H, W, 1) or colour (N, H, W, 3) -> one (rows*(H+gap)-gap, columns*(W+gap)-gap)
+    uint8 image (with the 3 colour channels for colour), grey gaps."""
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]
-    return make_grid(images, columns=columns, padding=gap, fill=GAP_GREY)[..., 0]
+    sheet = make_grid(images, columns=columns, padding=gap, fill=GAP_GREY)
+    return sheet[..., 0] if sheet.shape[-1] == 1 else sheet
 
 
 def save_grid(images: np.ndarray, path: Path, columns: int = 10, scale: int = 4) -> Path:

@@ -42,7 +42,7 @@ def start_from(trainer, config: dict[str, Any], weights: dict[str, torch.Tensor]
     if config.get("architecture_config") != trainer.architecture_config:
         raise ValueError("its architecture differs from the one this run would train "
                          f"({config.get('architecture_config')} vs {trainer.architecture_config}): "
-                         "pass the model's --widths")
+                         "pass the model's --widths (and a vae's --latent-dim)")
     for module in (trainer.model, trainer.ema.model):
         try:
             module.load_state_dict(weights, strict=True)

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from engine.models.bundled_writer import save_bundled
 from engine.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from engine.training.grid import save_grid
+from engine.training.loss_log import LossLog, loss_curve
 from engine.training.sampling import per_label_grid
 
 
@@ -45,6 +46,10 @@ def resume(trainer, generator: torch.Generator, path: Path) -> float:
     return float(state["elapsed_s"])
 
 
+def loss_log_path(run: Run) -> Path:
+    return run.checkpoint_dir / f"{run.name}-losses.csv"
+
+
 def checkpoint(run: Run, trainer, generator: torch.Generator, elapsed_s: float) -> Path:
     path = run.checkpoint_dir / f"{run.name}-latest.pt"
     return save_checkpoint(path, family=trainer.family, step=trainer.step, settings=run.settings,
@@ -57,13 +62,16 @@ def export(run: Run, trainer, elapsed_s: float, folder: Path | None = None) -> P
         "training": {"arguments": run.settings, "steps": trainer.step, "wall_time_s": round(elapsed_s, 1),
                      "device": run.device, "torch": torch.__version__},
     }
+    curve = loss_curve(loss_log_path(run))  # the model carries its own curve, for its card
+    if curve:
+        config["training"]["loss_curve"] = curve
     return save_bundled(folder or run.out, config, trainer.export_module(), half=True)
 
 
 def sample_grid(run: Run, trainer, folder: Path) -> Path:
     config = trainer.export_config()
     images = per_label_grid(folder, config["family"], config.get("labels"), steps=20)
-    return save_grid(images[..., 0], run.checkpoint_dir / f"{run.name}-step{trainer.step:06d}.png")
+    return save_grid(images, run.checkpoint_dir / f"{run.name}-step{trainer.step:06d}.png")
 
 
 def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0) -> Path:
@@ -72,8 +80,10 @@ def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0)
     last_checkpoint = time.monotonic()
     bar = tqdm(total=run.steps, initial=trainer.step, disable=not run.progress, dynamic_ncols=True,
                desc=f"train {trainer.family}", mininterval=2.0)
+    log = LossLog(loss_log_path(run))
     while trainer.step < run.steps:
         losses = trainer.train_step()
+        log.add(trainer.step, losses, time.monotonic() - started)
         bar.update(1)
         bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
         if run.sample_every and trainer.step % run.sample_every == 0 and trainer.step < run.steps:

@@ -52,6 +52,19 @@ def test_the_estimate_counts_model_working_memory_and_every_preview(tiny_models)
     assert needed.model_bytes == info.parameters * 4 and needed.activation_bytes > 0
 
 
+def test_a_guided_runs_estimate_counts_its_six_views_as_recorded(tiny_models):
+    info = model_info_at(tiny_models["diffusion"])
+    recipe = Recipe(model=str(tiny_models["diffusion"]), steps=4, batch=2, label="3", guidance=3.0, device="cpu")
+    needed = estimate(recipe.check_against_model(info), info)
+    steps = [e for e in events_of(recipe) if isinstance(e, Step)]
+    assert steps and all(step.guided for step in steps)
+    recorded = sum(step.x_t.nbytes + step.x0.nbytes + step.noise.nbytes + step.noise_cond.nbytes
+                   + step.noise_uncond.nbytes + step.noise_guidance.nbytes for step in steps)
+    assert needed.preview_bytes == recorded  # exact, as for unguided runs
+    unguided = estimate(recipe.replace(label=None, guidance=None).check_against_model(info), info)
+    assert unguided.preview_bytes * 2 == needed.preview_bytes
+
+
 def test_a_recipe_that_does_not_fit_is_refused_before_loading(tiny_models, monkeypatch):
     monkeypatch.setattr(importlib.import_module("engine.run"), "available_bytes", lambda: 1000)
     monkeypatch.setattr("engine.model_cache.load_model", lambda *a: (_ for _ in ()).throw(AssertionError("loaded")))

@@ -45,10 +45,12 @@ class DCGANDiscriminator(nn.Module):
 
     spectral_norm=True (what the digits GAN trains with) replaces BatchNorm by spectral
     normalisation of every layer (Miyato et al. 2018), which keeps the discriminator from
-    overpowering the generator."""
+    overpowering the generator. classifier=True adds a head that predicts the class from the
+    same features (AC-GAN, Odena et al. 2017): its loss pushes the generator towards the label asked."""
 
     def __init__(self, num_classes: int = 0, channels: int = 1, image_size: int = 32,
-                 widths: tuple[int, ...] | list[int] = (64, 128, 256), spectral_norm: bool = False):
+                 widths: tuple[int, ...] | list[int] = (64, 128, 256), spectral_norm: bool = False,
+                 classifier: bool = False):
         super().__init__()
         widths = list(widths)
         normed = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
@@ -65,10 +67,16 @@ class DCGANDiscriminator(nn.Module):
         self.score = normed(nn.Linear(flat, 1))
         # Projection discriminator (Miyato & Koyama 2018): class info as an inner product.
         self.label_embedding = normed(nn.Embedding(num_classes, flat)) if num_classes else None
+        self.classify = normed(nn.Linear(flat, num_classes)) if classifier and num_classes else None
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.score_and_classes(images, labels)[0]
+
+    def score_and_classes(self, images: torch.Tensor,
+                          labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Real/fake logits, and class logits where the discriminator has a classifier head (else None)."""
         features = self.body(images)
         logits = self.score(features).squeeze(1)
         if self.label_embedding is not None and labels is not None:
             logits = logits + (self.label_embedding(labels) * features).sum(1)
-        return logits
+        return logits, (self.classify(features) if self.classify is not None else None)

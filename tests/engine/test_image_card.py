@@ -1,0 +1,61 @@
+"""`noisescope evaluate MODEL --card` for a model the digit classifier cannot judge: data, training, loss, samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine.cli.main import main
+from engine.training.image_card import card_block
+
+
+@pytest.fixture(scope="module")
+def colour_model(tmp_path_factory) -> Path:
+    """A 1-step colour model of two classes, trained from a folder the fixture draws."""
+    root = tmp_path_factory.mktemp("colour")
+    for name, colour in (("reds", (220, 30, 30)), ("blues", (30, 30, 220))):
+        (root / "data" / name).mkdir(parents=True)
+        for index in range(2):
+            Image.new("RGB", (32, 32), colour).save(root / "data" / name / f"{index}.png")
+    (root / "data" / "dataset.json").write_text(json.dumps({"name": "squares", "attribution": "Drawn by the test"}))
+    assert main(["train", "diffusion", "--images", str(root / "data"), "--steps", "1", "--batch", "2", "--widths",
+                 "8,8,16", "--device", "cpu", "--quiet", "--sample-every", "0", "--checkpoint-dir",
+                 str(root / "checkpoints"), "--out", str(root / "model")]) == 0
+    return root / "model"
+
+
+def test_the_card_of_a_colour_model_holds_data_training_and_its_samples(colour_model, capsys):
+    assert main(["evaluate", str(colour_model), "--card", "--steps", "2"]) == 0
+    card = (colour_model / "MODEL_CARD.md").read_text()
+    for words in ("Drawn by the test", "4 images in 2 classes (blues, reds)", "noisescope train diffusion --steps 1",
+                  "![samples](samples.png)", "no recognition figure", "## Licence", '"in_channels": 3'):
+        assert words in card, words
+    with Image.open(colour_model / "samples.png") as grid:
+        assert grid.mode == "RGB" and grid.size == ((10 * 33 - 1) * 2, (2 * 33 - 1) * 2)  # a row per class
+    # prose written around the generated block survives the next run
+    (colour_model / "MODEL_CARD.md").write_text(card + "\nHand-written note.\n")
+    assert main(["evaluate", str(colour_model), "--card", "--steps", "2"]) == 0
+    again = (colour_model / "MODEL_CARD.md").read_text()
+    assert again.count("## Data") == 1 and again.endswith("Hand-written note.\n")
+
+
+def test_a_colour_model_without_card_or_with_a_card_lacking_the_block_exits_2(colour_model, tmp_path, capsys):
+    assert main(["evaluate", str(colour_model)]) == 2
+    assert "--card" in capsys.readouterr().err
+    bare = tmp_path / "bare.md"
+    bare.write_text("# a card with no generated block\n")
+    assert main(["evaluate", str(colour_model), "--card", str(bare), "--steps", "2"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_loss_curve_is_a_short_table_from_first_to_last_step():
+    config = {"height": 32, "width": 32, "architecture": "UNet2DModel", "architecture_config": {},
+              "data": {"name": "x", "train_images": 5}, "labels": None,
+              "training": {"steps": 4000, "loss_curve": [[100 * (i + 1), 1 / (i + 1)] for i in range(40)]}}
+    text = card_block(config, 1000, None)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == 12 and rows[0] == "| 100 | 1.0000 |" and rows[-1] == "| 4,000 | 0.0250 |"
+    assert "5 images (no classes)" in text and "1,000 parameters" in text

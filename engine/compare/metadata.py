@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.errors import CompareError, InvalidRecipe
 from engine.recipe import Recipe
+from engine.versioned_json import read_versioned_document
 
 COMPARISON_KEY = "noisescope_comparison"  # the version key, and the PNG text chunk / XMP attribute name
 VERSION = 1
@@ -61,17 +62,7 @@ def is_comparison_json(text: str) -> bool:
 
 def parse_comparison(text: str) -> Comparison:
     """The document; CompareError saying what is wrong with a damaged or newer one."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise CompareError(f"the comparison metadata is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or COMPARISON_KEY not in data:
-        raise CompareError("the metadata is not a comparison")
-    version = data[COMPARISON_KEY]
-    if version != VERSION or isinstance(version, bool):
-        newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
-        raise CompareError(f"comparison format {version!r} is not supported (this Noisescope reads {VERSION})"
-                           + ("; a newer Noisescope wrote it: update Noisescope to read it" if newer else ""))
+    data = read_versioned_document(text, COMPARISON_KEY, VERSION, "comparison", CompareError)
     try:
         runs = tuple(_run(item) for item in data["runs"])
         differences = tuple((int(d["runs"][0]), int(d["runs"][1]), float(d["mean_abs"]),

@@ -6,12 +6,12 @@ library only, like engine/compare/metadata.py.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from engine.errors import InvalidRecipe
 from engine.interpolate.plan import INTERPOLATION_KEY, VERSION
 from engine.recipe import Recipe
+from engine.versioned_json import read_versioned_document
 
 
 @dataclass(frozen=True)
@@ -40,16 +40,7 @@ def is_interpolation_json(text: str) -> bool:
 
 def parse_interpolation(text: str) -> Interpolation:
     """The document; InvalidRecipe saying what is wrong with a damaged or newer one."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise InvalidRecipe(f"the interpolation metadata is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or INTERPOLATION_KEY not in data:
-        raise InvalidRecipe("the metadata is not an interpolation")
-    version = data[INTERPOLATION_KEY]
-    if version != VERSION or isinstance(version, bool):
-        raise InvalidRecipe(f"interpolation format {version!r} is not supported (this Noisescope reads {VERSION}); "
-                            "a newer Noisescope may read it")
+    data = read_versioned_document(text, INTERPOLATION_KEY, VERSION, "interpolation", InvalidRecipe)
     try:
         frames = tuple(InterpolatedFrame(int(item["index"]), float(item["t"]), str(item["label"]),
                                          Recipe.from_dict(item["recipe"])) for item in data["frames"])

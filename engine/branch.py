@@ -9,7 +9,7 @@ the parent (deterministically, from the same seed) to that step and continues fr
 
 What a branch may change: sampler, schedule type, steps, guidance, conditioning (label or
 prompt), eta and device. What it keeps: model, seed, batch and size, which define the sample the
-parent's step holds. Torch-free: anything may import it.
+parent's step holds, and the guide model (autoguidance), which a run loads once. Torch-free: anything may import it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # A branch keeps these from its parent: they make the samples the parent's step holds.
 INHERITED = ("model", "seed", "variation_seed", "variation_strength", "batch", "width", "height", "init_image",
-             "strength", "seed_plane")
+             "strength", "seed_plane", "guide_model")
 CHANGEABLE = ("conditioning", "sampler", "schedule", "steps", "guidance", "eta", "device")
 MAX_DEPTH = 64  # branches of branches; far more than a person makes, bounded against hostile files
 
@@ -64,7 +64,8 @@ class Branch:
         """InvalidRecipe when the child changes what a branch must keep."""
         for name in INHERITED:
             mine, parents = getattr(child, name, None), getattr(self.parent, name, None)
-            if mine != parents and not (name in ("width", "height") and None in (mine, parents)):
+            # Unset (None) size or guide: the parent's (a run loads one guide, so its segments share it).
+            if mine != parents and not (name in ("width", "height", "guide_model") and None in (mine, parents)):
                 raise InvalidRecipe(f"a branch keeps its parent's {name} ({parents}), not {mine}: a branch "
                                     "continues the same samples; start a new run to change it")
 

@@ -1,4 +1,8 @@
-"""The denoising loop, written out: one model evaluation, one scheduler step, one event."""
+"""The denoising loop, written out: one model evaluation, one scheduler step, one event.
+
+A guided step evaluates twice: classifier-free guidance runs the label and the null label in one
+batch; autoguidance (engine/autoguidance.py) runs the model and its guide, a weaker model, on the
+same input and labels."""
 
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ _step_kwargs, _refuse_repeated_timesteps = step_kwargs, refuse_repeated_timestep
 
 @torch.inference_mode()
 def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | None = None,
-            previews: bool = True) -> Iterator[Event]:
-    """Yields a Step per model evaluation, then Finished (or Cancelled at the next step)."""
+            previews: bool = True, guide: DiffusionModel | None = None) -> Iterator[Event]:
+    """Yields a Step per model evaluation, then Finished (or Cancelled at the next step). `guide`:
+    the recipe's guide model, loaded (engine/run.py), for autoguidance."""
     began = time.perf_counter()
     device, info = model.device, model.info
     # One scheduler for a plain recipe; a branch replays its parent first (engine/course.py).
@@ -46,9 +51,9 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
             yield Cancelled(recipe, at_step=index)
             return
         if id(position.recipe) not in conditions:
-            conditions[id(position.recipe)] = _class_labels(model, position.recipe)
+            conditions[id(position.recipe)] = _class_labels(model, position.recipe, guide is not None)
         labels, guidance = conditions[id(position.recipe)]
-        output, halves = _predict(model, x_in, t, labels, guidance)
+        output, halves = _predict(model, x_in, t, labels, guidance, guide)
         position.output = output
         if previews:
             x0, eps = split_prediction(output, x_in, position.sigma, model.prediction_type)
@@ -70,9 +75,15 @@ def denoise(model: DiffusionModel, recipe: Recipe, cancel: threading.Event | Non
 
 
 def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
-             guidance: float | None) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+             guidance: float | None, guide: DiffusionModel | None = None,
+             ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
     """The model output in float32; with guidance, conditional and unconditional in one batch,
-    and those two halves as well (for the guided run's previews)."""
+    and those two halves as well (for the guided run's previews). With a guide (autoguidance) the
+    halves are the model's and the guide's outputs, on the same input and labels."""
+    if guide is not None and guidance is not None:
+        own = model.unet(x_in.to(model.dtype), t, class_labels=labels).sample.float()
+        weak = guide.unet(x_in.to(guide.dtype), t, class_labels=labels).sample.float()
+        return weak + guidance * (own - weak), (own, weak)
     x_in = x_in.to(model.dtype)
     if guidance is not None:  # labels holds the asked class for the first half of the batch, the null class for the second
         both = model.unet(torch.cat([x_in, x_in]), t, class_labels=labels).sample
@@ -81,11 +92,14 @@ def _predict(model: DiffusionModel, x_in: torch.Tensor, t: torch.Tensor, labels:
     return model.unet(x_in, t, class_labels=labels).sample.float(), None
 
 
-def _class_labels(model: DiffusionModel, recipe: Recipe) -> tuple[torch.Tensor | None, float | None]:
-    """The class ids to feed the model and the guidance scale (None: unguided, one pass per step)."""
+def _class_labels(model: DiffusionModel, recipe: Recipe,
+                  autoguided: bool = False) -> tuple[torch.Tensor | None, float | None]:
+    """The class ids to feed the model and the guidance scale (None: unguided, one pass per step).
+    Autoguided: the same labels for model and guide, and the guidance is its weight."""
     info, null = model.info, model.null_label
+    weight = recipe.guidance if autoguided and recipe.guidance != 1.0 else None  # w = 1: the model alone
     if not info.labels:
-        return None, None
+        return None, weight
     if recipe.label is not None:
         index = info.labels.index(recipe.label)
     elif null is not None:
@@ -93,6 +107,8 @@ def _class_labels(model: DiffusionModel, recipe: Recipe) -> tuple[torch.Tensor |
     else:
         return None, None  # check_against_model refuses this for label-only models
     labels = torch.full((recipe.batch,), index, dtype=torch.long)
+    if autoguided:
+        return labels.to(model.device), weight
     # Guided: a label asked for, a null class to contrast it with, and a scale that changes something.
     guidance = recipe.guidance
     if recipe.label is None or null is None or guidance is None or guidance == 1.0:

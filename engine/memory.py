@@ -42,21 +42,24 @@ class MemoryEstimate:
                 f"previews {format_bytes(self.preview_bytes)}")
 
 
-def estimate(recipe: Recipe, info: ModelInfo) -> MemoryEstimate:
-    """Rough, and on the generous side for the working memory; exact for the previews."""
+def estimate(recipe: Recipe, info: ModelInfo, guide: ModelInfo | None = None) -> MemoryEstimate:
+    """Rough, and on the generous side for the working memory; exact for the previews. `guide`: the
+    recipe's guide model (autoguidance), whose weights are held too and whose pass doubles the work."""
     width, height = recipe.width or info.width, recipe.height or info.height
     image_values = recipe.batch * height * width * info.channels
     steps = recipe.steps if info.family == "diffusion" else 1
+    passes, parameters = (1, info.parameters or 0) if guide is None else (
+        2, (info.parameters or 0) + (guide.parameters or 0))
     return MemoryEstimate(
-        model_bytes=(info.parameters or 0) * BYTES_PER_PARAMETER,
-        activation_bytes=image_values * ACTIVATION_BYTES_PER_VALUE,
+        model_bytes=parameters * BYTES_PER_PARAMETER,
+        activation_bytes=passes * image_values * ACTIVATION_BYTES_PER_VALUE,
         preview_bytes=steps * image_values * (GUIDED_VIEWS if is_guided(recipe, info) else VIEWS),
     )
 
 
 def is_guided(recipe: Recipe, info: ModelInfo) -> bool:
-    """Whether a resolved recipe runs classifier-free guidance (two predictions a step), as the loops decide:
-    text models above 1 (diffusers' rule), class-conditional ones at any scale but 1."""
+    """Whether a resolved recipe runs guidance (two predictions a step), as the loops decide: text models
+    above 1 (diffusers' rule), class-conditional ones at any scale but 1 (classifier-free or autoguidance)."""
     guidance = recipe.guidance
     if guidance is None or info.family != "diffusion":
         return False
@@ -78,9 +81,9 @@ def available_bytes() -> int | None:
         return None
 
 
-def too_large(recipe: Recipe, info: ModelInfo, free: int | None) -> str | None:
-    """The message refusing a recipe whose model and working memory do not fit in `free` bytes."""
-    needed = estimate(recipe, info)
+def too_large(recipe: Recipe, info: ModelInfo, free: int | None, guide: ModelInfo | None = None) -> str | None:
+    """The message refusing a recipe whose model (and guide) and working memory do not fit in `free` bytes."""
+    needed = estimate(recipe, info, guide)
     if free is None or needed.run_bytes <= free:
         return None
     return (f"this recipe needs about {format_bytes(needed.run_bytes)} ({needed.describe()}) but only {format_bytes(free)} is free: "

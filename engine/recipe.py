@@ -3,7 +3,7 @@
 The same recipe on the same device gives the same pixels; every export and history row
 carries one. Validation happens on construction, so a Recipe that exists is a valid one;
 `check_against_model` adds the checks that need the model (labels, guidance, size) and makes
-the recipe concrete (family, guidance filled in). The fields, their ranges, labels and texts
+the recipe concrete (family, guidance and guide model filled in). The fields, their ranges, labels and texts
 are one table, engine/recipe_fields.py; older recipe dicts are read through
 engine/recipe_migration.py. Torch-free: anything may import it.
 """
@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from engine.autoguidance import autoguidance_weight, resolve_guide, takes_guide
 from engine.branch import Branch
 from engine.conditioning import (
     ClassLabel,
@@ -31,9 +32,12 @@ from engine.recipe_fields import (
     DEFAULT_GUIDANCE,
     DEVICES,
     FIELDS,
+    FITTED_PRIOR,
     MAX_BATCH,
     MAX_SEED,
     MAX_STEPS,
+    NO_GUIDE,
+    STANDARD_PRIOR,
 )
 from engine.recipe_migration import RECIPE_VERSION, VERSION_KEY, migrate
 from engine.samplers.registry import NO_SAMPLER, SAMPLERS, check_schedule
@@ -59,10 +63,12 @@ class Recipe:
     model: str = "digits-diffusion"
     family: Family | None = None  # filled from the model when the recipe is resolved
     conditioning: Conditioning = Unconditional()
+    latent_prior: str = FITTED_PRIOR  # a VAE with a fitted prior: draw from it, or from N(0, I) ("standard")
     sampler: str = "dpmpp_2m"
     schedule: str = DEFAULT_SCHEDULE
     steps: int = 30
-    guidance: float | None = None  # None: the model's own default
+    guidance: float | None = None  # None: the model's own default; with a guide model, the autoguidance weight
+    guide_model: str | None = None  # autoguidance's weaker model; None: the model's default, "none": no guide
     seed: int = 0
     variation_seed: int = 0  # A1111's variation ("subseed"): its noise is slerped in by variation_strength
     variation_strength: float = 0.0
@@ -114,8 +120,10 @@ class Recipe:
         data: dict[str, Any] = {VERSION_KEY: RECIPE_VERSION}
         for row in fields(self):
             value = getattr(self, row.name)
-            if row.name in ("branch", "seed_plane") and value is None:
-                continue  # a plain run's JSON stays as before branches existed
+            if row.name in ("branch", "seed_plane", "guide_model") and value is None:
+                continue  # a plain run's JSON stays as before branches existed (and a VAE's as before guides)
+            if row.name == "latent_prior" and value == FITTED_PRIOR:
+                continue  # and as before fitted priors existed (the default: the model's own prior)
             if self.init_image is None and (row.name == "init_image" or (
                     row.name == "strength" and value == DEFAULT_STRENGTH)):
                 continue  # and as before image-to-image existed
@@ -153,8 +161,11 @@ class Recipe:
         if self.family not in (None, info.family):
             raise InvalidRecipe(f"model {info.name} is a {info.family} model, but the recipe says {self.family}")
         _check_conditioning(self.conditioning, info)
+        _check_latent_prior(self, info)
         width, height = _size(self, info)
-        recipe = replace(self, family=Family(info.family), guidance=_guidance(self, info), width=width, height=height)
+        guide = resolve_guide(self, info)  # explicit, so a recipe says which guide ran (or "none")
+        recipe = replace(self, family=Family(info.family), guidance=_guidance(self, info, guide), guide_model=guide,
+                         width=width, height=height, latent_prior=_latent_prior(self, info))
         if self.init_image is not None and info.family != Family.DIFFUSION:
             raise InvalidRecipe(f"model {info.name} is a {info.family} model: it decodes a random vector in one "
                                 "pass, with no steps to start part-way, so it takes no init image; pick a diffusion "
@@ -215,6 +226,19 @@ def _check_conditioning(conditioning: Conditioning, info: ModelInfo) -> None:
         raise InvalidRecipe(f"model {info.name} needs a class label; its labels are {', '.join(info.labels)}")
 
 
+def _check_latent_prior(recipe: Recipe, info: ModelInfo) -> None:
+    if recipe.latent_prior == STANDARD_PRIOR and recipe.label is not None and getattr(info, "latent_prior", None):
+        raise InvalidRecipe(f"latent prior standard draws z ~ N(0, I) for the plain VAE, whose decoder takes no "
+                            f"class, so label {recipe.label!r} cannot be honoured: leave the label empty, or set "
+                            "latent prior to fitted to draw that class")
+
+
+def _latent_prior(recipe: Recipe, info: ModelInfo) -> str:
+    # Only a model with a fitted prior has two to choose from; for any other the field means nothing
+    # (as the denoising strength without an init image) and is kept at its default.
+    return recipe.latent_prior if getattr(info, "latent_prior", None) else FITTED_PRIOR
+
+
 def model_default_guidance(info: ModelInfo) -> float | None:
     """The guidance a recipe that leaves it unset runs with on this model (None: no guidance)."""
     if not info.supports_guidance:
@@ -223,14 +247,17 @@ def model_default_guidance(info: ModelInfo) -> float | None:
     return default if default is not None else DEFAULT_GUIDANCE
 
 
-def _guidance(recipe: Recipe, info: ModelInfo) -> float | None:
+def _guidance(recipe: Recipe, info: ModelInfo, guide: str | None) -> float | None:
+    if guide not in (None, NO_GUIDE):  # autoguidance: the guidance is its weight w, with a label or without
+        return autoguidance_weight(recipe, info)
     default = model_default_guidance(info)
     if info.supports_guidance and not isinstance(recipe.conditioning, Unconditional):
         return recipe.guidance if recipe.guidance is not None else default
     # Unguided: the default (or v1's stand-in for "unset", 3) is accepted and means nothing.
     if recipe.guidance not in (None, default, DEFAULT_GUIDANCE):
         why = "needs a class label" if info.supports_guidance else f"is not supported by {info.name}"
-        raise InvalidRecipe(f"guidance (classifier-free) {why}; leave it unset")
+        guide = " (or a guide model, for autoguidance)" if takes_guide(info) else ""
+        raise InvalidRecipe(f"guidance (classifier-free) {why}{guide}; leave it unset")
     return None
 
 

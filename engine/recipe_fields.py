@@ -45,6 +45,8 @@ MAX_GUIDANCE = 30.0
 MAX_SIZE = 8192
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DEFAULT_GUIDANCE = 3.0  # the bundled digits model's; recipe version 1 stored it to mean "unset"
+FITTED_PRIOR, STANDARD_PRIOR = "fitted", "standard"  # a VAE's latent prior: its fitted one, or N(0, I)
+NO_GUIDE = "none"  # guide_model: no autoguidance (unset: the model's default guide)
 
 # Widget kinds for the window's form.
 INT, FLOAT, CHOICE, TEXT, MODEL, CONDITIONING = "int", "float", "choice", "text", "model", "conditioning"
@@ -192,6 +194,8 @@ def _check_text(field: RecipeField, value: Any) -> str:
         raise InvalidRecipe(f"{field.name} must be str, not {value!r}")
     if not value.strip():
         raise InvalidRecipe(f"{field.name} is empty: name a model (see `noisescope models`) or a path")
+    if field.name == "guide_model" and value.strip().lower() == NO_GUIDE:
+        return NO_GUIDE
     return value
 
 
@@ -224,6 +228,18 @@ def _diffusion(info: ModelInfo, recipe: Recipe | None) -> bool:
     return info.family == Family.DIFFUSION
 
 
+def _pixel_diffusion(info: ModelInfo, recipe: Recipe | None) -> bool:
+    """Diffusion in pixels (digits-diffusion), where autoguidance runs; not text-to-image (yet)."""
+    return info.family == Family.DIFFUSION and not getattr(info, "takes_text", False)
+
+
+def _guided_by_a_model(info: ModelInfo, recipe: Recipe | None) -> bool:
+    """A guide model takes the guidance as its weight, also on a model without a null label."""
+    guide = None if recipe is None else getattr(recipe, "guide_model", None)
+    return _pixel_diffusion(info, recipe) and (guide not in (None, NO_GUIDE) or (
+        guide is None and getattr(info, "default_guide", None) is not None))
+
+
 FIELDS: tuple[RecipeField, ...] = (
     RecipeField("model", "Model", "model name (see `noisescope models`) or folder path", MODEL,
                 cli_flag="--model", a1111_key="Model", a1111_always=True),
@@ -237,6 +253,11 @@ FIELDS: tuple[RecipeField, ...] = (
                             "encoder's 77 tokens are truncated (a warning says so)"),
                            ("--negative-prompt", "negative_prompt", "what not to draw, with --prompt")),
                 applies=lambda info, recipe: bool(info.labels)),
+    RecipeField("latent_prior", "Latent prior", "where a VAE with a fitted prior draws z: fitted (each class's "
+                "Gaussian, fitted to its encoded training images; a label picks the class) or standard (N(0, I), "
+                "the prior the VAE was trained towards: the plain VAE, which takes no label)", CHOICE,
+                choices=(FITTED_PRIOR, STANDARD_PRIOR), cli_flag="--latent-prior", a1111_key="Latent prior",
+                applies=lambda info, recipe: getattr(info, "latent_prior", None) is not None),
     RecipeField("sampler", "Sampler", "how the noise is removed step by step (see `noisescope samplers`)", CHOICE,
                 choices=tuple(SAMPLERS), cli_flag="--sampler",
                 cli_help="sampler id or name (see `noisescope samplers`)", a1111_key="Sampler", a1111_always=True,
@@ -248,11 +269,19 @@ FIELDS: tuple[RecipeField, ...] = (
                     recipe is None or len(SAMPLERS.get(recipe.sampler, SAMPLERS["ddpm"]).schedules) > 1)),
     RecipeField("steps", "Steps", "how many denoising steps", INT, minimum=1, maximum=MAX_STEPS,
                 cli_flag="--steps", a1111_key="Steps", a1111_always=True, applies=_diffusion),
-    RecipeField("guidance", "Guidance", "classifier-free guidance scale, with a class label or a prompt; unset: "
+    RecipeField("guidance", "Guidance", "classifier-free guidance scale, with a class label or a prompt; with a "
+                "guide model, the autoguidance weight w instead (guide + w x (model - guide)), label or not; unset: "
                 "the model's default", FLOAT, optional=True, minimum=0.0, maximum=MAX_GUIDANCE, step=0.5,
                 cli_flag="--guidance", cli_help="classifier-free guidance scale, with --label or --prompt (default: "
-                "the model's own: 7.5 for Stable Diffusion)",
-                a1111_key="CFG scale", applies=lambda info, recipe: info.supports_guidance),
+                "the model's own: 7.5 for Stable Diffusion); with a guide model (--guide-model), the autoguidance "
+                "weight w: guide + w x (model - guide)",
+                a1111_key="CFG scale",
+                applies=lambda info, recipe: info.supports_guidance or _guided_by_a_model(info, recipe)),
+    RecipeField("guide_model", "Guide model", "autoguidance: a weaker version of the model (an earlier checkpoint) "
+                "run beside it on the same input and label, each step pushed away from it by the guidance weight; "
+                "unset: the model's own guide when no label is asked (digits-diffusion's is digits-diffusion-early), "
+                "else none; none: no autoguidance; or a model name or folder", MODEL, optional=True,
+                cli_flag="--guide-model", a1111_key="Guide model", applies=_pixel_diffusion),
     RecipeField("seed", "Seed", "seed of the first sample; each next sample takes the next seed", INT, minimum=0,
                 maximum=MAX_SEED, cli_flag="--seed", cli_help="seed of the first sample (default: a random one, "
                 "printed)", a1111_key="Seed", a1111_always=True),

@@ -3,7 +3,9 @@
 Version 1 (Noisescope up to 672d349): `label` (str or null) instead of `conditioning`, and
 `guidance` always a number: 3.0, the default, also stood for "unset" on runs without a label
 (where guidance does nothing). Version 2 writes the conditioning as `{"kind": ...}` and None
-for "the model's default guidance". To change the recipe's shape again, bump RECIPE_VERSION,
+for "the model's default guidance". Version 3 adds `guide_model` (autoguidance), where a missing
+one means "the model's default guide": a version 2 recipe ran with none, so it reads as "none" and
+remakes its image. To change the recipe's shape again, bump RECIPE_VERSION,
 add a `_from_vN` step here and keep a file written by the old release in tests/fixtures/.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 
 from engine.errors import InvalidRecipe
 
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 VERSION_KEY = "noisescope_recipe"
 V1_DEFAULT_GUIDANCE = 3.0
 
@@ -27,7 +29,12 @@ def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-_STEPS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1}
+def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
+    data.setdefault("guide_model", "none")  # written before autoguidance: it ran unguided by a model
+    return data
+
+
+_STEPS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1, 2: _from_v2}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,9 @@ traceback logged.
 
 The steps: find the model in the catalog, check the recipe against it, pick its pipeline from
 the table (engine/pipelines/, by ModelInfo.pipeline), check its memory estimate against what is
-free (engine/memory.py), load it through the cache, let the pipeline run.
+free (engine/memory.py), load it through the cache, let the pipeline run. A recipe guided by a
+weaker model (autoguidance, engine/autoguidance.py) has that guide checked against the model before
+anything loads, counted in the estimate, and loaded the same way (its own cache slot).
 """
 
 from __future__ import annotations
@@ -16,21 +18,22 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from engine.autoguidance import find_guide
 from engine.device import pick_dtype, resolve_device
 from engine.errors import NoisescopeError, OutOfMemory
 from engine.events import Event, Failed
 from engine.kinds import ErrorKind
 from engine.memory import available_bytes, too_large
-from engine.model_cache import ModelCache
+from engine.model_cache import ModelCache, shared_model_cache
 from engine.models.catalog import find_model
 from engine.pipelines import get_pipeline
 from engine.recipe import Recipe
 
 log = logging.getLogger(__name__)
-_shared_cache = ModelCache()
 
 
 def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCache | None = None,
@@ -42,13 +45,17 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
         info = find_model(recipe.model, extra_model_paths)
         resolved = recipe.check_against_model(info)
         pipeline = get_pipeline(info.pipeline, info.name)  # before loading: an unknown kind fails at once
+        guide_info = find_guide(resolved, info, extra_model_paths)  # None: no autoguidance
         device = resolve_device(recipe.device)
-        refusal = too_large(resolved, info, free_bytes(device))  # before anything is allocated
+        refusal = too_large(resolved, info, free_bytes(device), guide_info)  # before anything is allocated
         if refusal is not None:
             yield Failed(resolved, OutOfMemory.kind, refusal)
             return
-        model = (cache or _shared_cache).get(info, device, pick_dtype(device))
-        yield from pipeline.run(model, resolved, cancel, previews=previews)  # Started first
+        cache = cache or shared_model_cache()
+        model = cache.get(info, device, pick_dtype(device))
+        guide = cache.guide(guide_info, device, pick_dtype(device))  # same device and dtype as the model
+        extra: dict[str, Any] = {"guide": guide} if guide is not None else {}  # only guide-taking pipelines
+        yield from pipeline.run(model, resolved, cancel, previews=previews, **extra)  # Started first
     except NoisescopeError as exc:
         failure = Failed(resolved, exc.kind, exc.message)
     except Exception as exc:

@@ -19,7 +19,7 @@ import torch
 from engine.device import pick_dtype, resolve_device
 from engine.errors import InvalidRecipe
 from engine.kinds import Family
-from engine.model_cache import ModelCache
+from engine.model_cache import ModelCache, shared_model_cache
 from engine.models.catalog import find_model
 from engine.models.info import ModelInfo
 from engine.models.loaded import DecoderModel
@@ -34,12 +34,6 @@ class Encoded:
     z: np.ndarray  # (latent_dim,) float32: the encoder's mean
     image: np.ndarray  # (H, W, C) uint8: the picture as the model saw it
     reconstruction: np.ndarray  # (H, W, C) uint8: the decode of z
-
-
-def shared_cache() -> ModelCache:
-    from engine.run import _shared_cache  # the runs' cache: an encode after a run reuses its model
-
-    return _shared_cache
 
 
 def check_encoder(info: ModelInfo) -> None:
@@ -59,7 +53,8 @@ def encode_image(model_name: str, pixels: np.ndarray, *, device: str = "auto", c
     info = find_model(model_name, extra_model_paths)
     check_encoder(info)
     torch_device = resolve_device(device)
-    model = (cache or shared_cache()).get(info, torch_device, pick_dtype(torch_device))
+    # The runs' cache by default: an encode after a run reuses its model.
+    model = (cache or shared_model_cache()).get(info, torch_device, pick_dtype(torch_device))
     if not isinstance(model, DecoderModel) or not hasattr(model.decoder, "encode"):
         raise InvalidRecipe(f"model {info.name}'s architecture has no encoder; pick a VAE that has one")
     image = fit(pixels, info.height, info.width, info.channels)

@@ -25,11 +25,14 @@ from gui.run_state import RunState, RunStatus
 SECTIONS = (("Model", ("model",)), ("Prompt", ("prompt", "negative")),
             ("Sampling", ("sampler", "schedule", "steps", "eta")), ("Image to image", ("init_image", "strength")),
             ("Seed", ("seed",)),
-            ("Batch and conditioning", ("batch", "label", "guidance")), ("Size", ("width", "height")),
+            ("Batch and conditioning", ("batch", "label", "guidance", "guide_model")), ("Size", ("width", "height")),
             ("Preview", ("preview",)))
-UNLABELLED = ("model", "seed", "prompt", "negative", "preview", "init_image", "strength")  # a title or caption names it
-# A caption line above a full-width control (long labels would widen every row's label column).
-CAPTIONED = {"negative": "Negative prompt", "init_image": "Init image", "strength": "Denoising strength"}
+UNLABELLED = ("model", "seed", "prompt", "negative", "preview", "init_image", "strength",
+              "guide_model")  # a title or caption names it
+# A caption line above a full-width control (long labels would widen every row's label column; a guide's
+# name is long too).
+CAPTIONED = {"negative": "Negative prompt", "init_image": "Init image", "strength": "Denoising strength",
+             "guide_model": "Guide model (autoguidance)"}
 
 
 def _form_layout() -> QFormLayout:
@@ -56,6 +59,7 @@ class ControlsPanel(QWidget):
         self._captions: dict[str, QLabel] = {}
         self.model_caption = QLabel(objectName="caption", wordWrap=True)
         self.guidance_note = QLabel(objectName="caption", wordWrap=True)
+        self.blend_note = QLabel(objectName="caption", wordWrap=True)  # a restored prompt blend
         self.generate = QPushButton("Generate", objectName="generate", toolTip="Generate (Ctrl+Enter)")
         self.cancel = QPushButton("Cancel", objectName="cancel", toolTip="Cancel (Esc)")
 
@@ -80,6 +84,8 @@ class ControlsPanel(QWidget):
                 self._add(make_control(rows[name], form), layout)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["model"].widget)[0] + 1, self.model_caption)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["guidance"].widget)[0] + 1, self.guidance_note)
+        if "prompt" in self.controls:  # a restored prompt blend, said under the prompt it blends
+            self.form.insertRow(self.form.getWidgetPosition(self.controls["prompt"].widget)[0] + 1, self.blend_note)
         self.dice, self.lock = self.controls["seed"].dice, self.controls["seed"].lock
         self.size_preset = SizePresetControl(form)
         self.form.insertRow(self.form.getWidgetPosition(self.controls["width"].widget)[0], "Preset",
@@ -157,9 +163,15 @@ class ControlsPanel(QWidget):
             else:
                 control.input.setToolTip(control.row.help)
         self.model_caption.setText(describe_model(info) if info else "Looking for models…")
-        note = "Guidance needs a class: pick one above." if caps.guidance_visible and not caps.guidance else ""
+        needs = "a class or a guide model" if caps.visible("guide_model") else "a class: pick one above"
+        note = f"Guidance needs {needs}." if caps.guidance_visible and not caps.guidance else ""
         self.guidance_note.setText(note)
         self.form.setRowVisible(self.guidance_note, bool(note))
+        blend_to, blend = form.prompt_blend()
+        self.blend_note.setText(f"Blended {blend:g} of the way towards “{blend_to}” (an interpolation frame's prompt); "
+                                "editing the prompt drops the blend." if blend_to else "")
+        if "prompt" in self.controls:
+            self.form.setRowVisible(self.blend_note, bool(blend_to) and caps.takes_text)
         self.size_preset.show()
         self.form.setRowVisible(self.size_preset.combo, caps.visible("width"))
         for heading, names in self._sections:

@@ -4,14 +4,16 @@ the engine thread (EngineAdapter.run, as Generate does), and the Families view s
 arrive. The plan (engine/families/plan.py: which models, checks) and the model cards' figures
 (engine/families/quality.py) are read on the disk thread; the GUI thread only awaits.
 
-Its tasks have their own TaskKeeper: a failure here never marks the main run idle. The runs are not
-recorded in the history: they are a comparison to look at, and each is one `generate` away.
+Its tasks have their own TaskKeeper: a failure here never marks the main run idle. Each family's run
+is recorded in the history as an ordinary run of its own recipe, the three as one group "families"
+(gui/group_records.py): a run cancelled midway as the steps it made, as a cancelled Generate is.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,6 +25,7 @@ from engine.kinds import ErrorKind, Family
 from engine.recipe import Recipe
 from engine.trajectory import Trajectory
 from gui.families_view import FamiliesView
+from gui.group_records import GroupRecorder, families_group, stopped
 from gui.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -30,10 +33,13 @@ DOCK_WIDTH = 420
 
 
 class FamiliesWiring(QObject):
-    def __init__(self, window, vm, adapter, disk):
+    def __init__(self, window, vm, adapter, disk, history=None):
+        """history: the HistoryWiring the runs are recorded through (None: not recorded)."""
         super().__init__(window)
         self.window, self.vm, self.adapter, self.disk = window, vm, adapter, disk
         self.tasks = TaskKeeper(self._task_failed)
+        self.records = GroupRecorder(history, disk, self.tasks, vm.status, "the families")
+        self._closed = False
         self.task = None
         self.view = FamiliesView()
         self.dock = window.add_panel("Families", self.view, width=DOCK_WIDTH)
@@ -110,16 +116,24 @@ class FamiliesWiring(QObject):
             self.vm.status.set_error(exc.kind, f"the families cannot run: {exc.message}")
             return
         self.view.start(plan, qualities)
+        self.records.start(partial(families_group, plan))
+        going = None  # (column index, its trajectory, its model) while its run is on the engine
         try:
-            for column, run in zip(self.view.columns, plan.runs):
+            for index, (column, run) in enumerate(zip(self.view.columns, plan.runs)):
                 column.state = "running"
                 self.view.refresh_account()
                 trajectory = Trajectory()  # the default preview budget: a big model keeps every k-th step
                 column.view.set_trajectory(trajectory)
+                going = (index, trajectory, run.info)
                 end = await self.adapter.run(run.recipe, lambda event, c=column, t=trajectory: self._event(c, t, event))
+                going = None
+                self.records.record(index, trajectory, run.info)  # finished or cancelled; a failed run is not
                 if not self._ended(column, end):
                     break
         except asyncio.CancelledError:
+            if going is not None:  # the run going was stopped by this task: the steps it made are kept
+                index, trajectory, info = going
+                self.records.record(index, stopped(trajectory), info)
             for column in self.view.columns:
                 if column.state in ("running", "waiting"):
                     column.state = "cancelled"
@@ -128,6 +142,13 @@ class FamiliesWiring(QObject):
             self.view.set_running(False)
             self.view.refresh()
             self.view.refresh_account()
+            if not self._closed:
+                self.tasks.spawn(self._in_gallery(), name="families-gallery")
+
+    async def _in_gallery(self) -> None:
+        group = await self.records.settled()
+        if group is not None:
+            self.window.statusBar().showMessage(f"The families' runs are in the Gallery as families #{group}.", 15_000)
 
     def _event(self, column, trajectory: Trajectory, event) -> None:
         trajectory.record(event)
@@ -153,6 +174,7 @@ class FamiliesWiring(QObject):
         self.vm.status.set_error(ErrorKind.INTERNAL, f"unexpected error in the families view: {type(exc).__name__}: {exc}")
 
     def close(self) -> None:
+        self._closed = True
         self.tasks.cancel_all()
 
 

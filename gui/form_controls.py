@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, IMAGE, INT, MODEL, TEXT, RecipeField
+from engine.autoguidance import compatible_guides
+from engine.recipe_fields import CHOICE, CONDITIONING, FLOAT, IMAGE, INT, MODEL, NO_GUIDE, TEXT, RecipeField
 from engine.samplers.schedules import SCHEDULES
 from gui.recipe_form import Capabilities, RecipeForm, form_name, limits, preview_label, size_presets
 
@@ -106,6 +107,8 @@ class ChoiceControl(FieldControl):
         self.combo.currentIndexChanged.connect(lambda _: self._report(self.combo.currentData()))
 
     def items(self, form: RecipeForm, caps: Capabilities) -> list[Item]:
+        if self.row.name == "guide_model":
+            return guide_items(form, caps)
         if self.row.kind == MODEL:
             groups: dict[str, list[Item]] = {}
             for m in form.models:
@@ -142,6 +145,24 @@ class ChoiceControl(FieldControl):
             fit_list_to_items(self.combo)
         index = self.combo.findData(value)
         self.combo.setCurrentIndex(index if index >= 0 else (0 if self.row.kind == CONDITIONING else -1))
+
+
+def guide_items(form: RecipeForm, caps: Capabilities) -> list[Item]:
+    """The guide model's list: the model's default (what it resolves to now), none, then every
+    installed model that can guide this one (engine/autoguidance.py), and a path a recipe named."""
+    info = form.model_info()
+    default = caps.default_guide or NO_GUIDE
+    items: list[Item] = [
+        (f"default ({default})", None, "the model's own guide when no label is asked (with a label, "
+         "classifier-free guidance instead)"),
+        (NO_GUIDE, NO_GUIDE, "no autoguidance: the model alone (or classifier-free guidance, with a label)")]
+    guides = compatible_guides(info, form.models) if info is not None else []
+    items += [(m.name, m.name, f"guide {info.name} with {m.name}: {m.description or describe_model(m)}")
+              for m in guides]
+    chosen = form.fields.guide_model
+    if chosen is not None and all(data != chosen for _, data, _ in items):  # a folder a recipe named
+        items.append((chosen, chosen, "a guide model named by the recipe"))
+    return items
 
 
 class NumberControl(FieldControl):

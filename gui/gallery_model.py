@@ -48,7 +48,7 @@ def read_page(history: History, filters: dict[str, Any], offset: int, limit: int
     images = {run.id: QImage.fromData(run.thumbnail or b"", "PNG") for run in runs}
     sweeps = {run.sweep_id: history.get_sweep(run.sweep_id) for run in runs if run.sweep_id is not None}
     return Page(runs, images, {run.id: caption(run, steps_run(run), sweeps.get(run.sweep_id or 0)) for run in runs},
-                complete)  # a sweep's cells name their place in it (ids start at 1: 0 is none)
+                complete)  # a group's runs name their place in it (ids start at 1: 0 is none)
 
 
 def steps_run(run: RunRecord) -> int | None:
@@ -202,8 +202,9 @@ def caption(run: RunRecord, steps_done: int | None = None, sweep: SweepRecord | 
     text = f"{star}{run.model}\n{sampler_name(run.sampler)}{_steps_and_seed(run)}"
     if run.from_step is not None:  # a branch; steps counted from 1, as the timeline shows them
         text += "\n" + branch_line(run)
-    if run.sweep_id is not None:
-        text += f"\n▦ sweep #{run.sweep_id}" + (f": {sweep.cell_label(run.sweep_cell)}" if sweep is not None else "")
+    if run.sweep_id is not None:  # ▦ sweep #3: steps=10 · ▦ families #4: tiny-vae · ▦ interpolation #5: seed 1
+        noun, place = (sweep.noun, f": {sweep.cell_label(run.sweep_cell)}") if sweep is not None else ("group", "")
+        text += f"\n▦ {noun} #{run.sweep_id}{place}"
     if run.outcome == "cancelled":
         done = "" if steps_done is None else f" at step {steps_done}"
         text += f"\n✕ cancelled{done}, {run.duration_s:.1f} s"
@@ -225,7 +226,7 @@ def tooltip(run: RunRecord) -> str:
         parent = f"run #{run.parent_id}" if run.parent_id is not None else "a run no longer in the history"
         lines.append(f"a branch of {parent}, from its step {run.from_step + 1}")
     if run.sweep_id is not None:
-        lines.append(f"a cell of sweep #{run.sweep_id} (the gallery's sweep filter shows all its cells)")
+        lines.append(f"one of group #{run.sweep_id} (the gallery's group filter shows all its runs)")
     if run.trajectory_path:
         lines.append("trajectory kept: opens for scrubbing")
     return "\n".join(lines)

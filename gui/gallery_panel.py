@@ -44,8 +44,8 @@ from gui.tasks import TaskKeeper
 ALL = "All"
 COMPARE_MIN, COMPARE_MAX = 2, 4  # engine.compare.runs.MIN_RUNS, MAX_RUNS (not imported: no engine.compare here)
 THUMBNAIL = 96
-SWEEPS_LISTED = 50  # the newest sweeps offered by the sweep filter
-ALL_RUNS = "▦ Any run, in a sweep or not"
+SWEEPS_LISTED = 50  # the newest groups (sweeps, families, interpolations) offered by the group filter
+ALL_RUNS = "▦ Any run, in a group or not"
 
 
 def load_run(history: History, run_id: int) -> tuple[RunRecord | None, Trajectory | None]:
@@ -101,7 +101,8 @@ class GalleryPanel(QWidget):
         self._tree: int | None = None  # the run whose family is shown, while the toggle is on
         filters.addWidget(self.branches_only, 2, 0, 1, 2)  # a row of its own: the dock stays narrow
         self.sweep_filter = QComboBox(objectName="sweepFilter")
-        self.sweep_filter.setToolTip("Show only the cells of one sweep (Run > Sweep…), in the grid's order")
+        self.sweep_filter.setToolTip("Show only the runs of one group, in their order: a sweep's cells (Run > Sweep…), "
+                                     "the families side by side, or an interpolation's frames (Run > Interpolate…)")
         self.sweep_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sweep_filter.setMinimumContentsLength(12)
         self.sweep_filter.currentIndexChanged.connect(self._apply_filters)

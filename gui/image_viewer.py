@@ -1,6 +1,7 @@
 """The viewer: small images shown large and crisp, in three synchronized panes (x_t, x0, noise),
 and for a guided run three more below them: the conditional and unconditional noise predictions
-and guidance * their difference (what guidance adds to the unconditional prediction).
+and guidance * their difference (what guidance adds to the unconditional prediction). An
+autoguided run (engine/autoguidance.py) shows the model's and its guide's predictions there instead.
 
 Each pane is an ImageCanvas; all share one ViewTransform (zoom and pan), so a zoom or drag in
 one moves all three. Zoom is an integer factor (nearest neighbour, no smoothing) or "fit",
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.kinds import Family, Outcome
+from engine.recipe_fields import NO_GUIDE
 from engine.trajectory import GUIDED_VIEWS
 from gui.qimage import GridLayout, best_columns, tile, to_qimage
 from gui.recipe_form import RecipeForm
@@ -42,6 +44,10 @@ VIEW_TITLES = {"x_t": "Noisy sample  xₜ", "x0": "Predicted clean  x̂₀", "no
                "noise_guidance": "Guidance × difference  w·(ε̂c − ε̂u)"}
 SHORT_TITLES = {"x_t": "Noisy  xₜ", "x0": "Clean  x̂₀", "noise": "Noise  ε̂", "decoded": "Decoded",
                 "noise_cond": "Cond.  ε̂c", "noise_uncond": "Uncond.  ε̂u", "noise_guidance": "w·Δε̂"}  # narrow panes
+# Autoguidance: the same three panes hold the model's prediction, its guide's and w x their difference.
+AUTOGUIDED_TITLES = {"noise_cond": "Model noise  ε̂m", "noise_uncond": "Guide noise  ε̂g",
+                     "noise_guidance": "Guidance × difference  w·(ε̂m − ε̂g)"}
+AUTOGUIDED_SHORT = {"noise_cond": "Model  ε̂m", "noise_uncond": "Guide  ε̂g", "noise_guidance": "w·Δε̂"}
 MAX_ZOOM = 256
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 FIT_MARGIN = 4  # pixels kept free around a fitted image (small: an integer zoom step is precious)
@@ -247,6 +253,7 @@ class ViewerPanel(QWidget):
             self.canvases[name], self.panes[name] = canvas, pane
             row.addWidget(pane, *divmod(position, 3))
         self.grid, self._guided = row, False
+        self._guide: str | None = None  # the shown run's guide model (autoguidance), for the panes' titles
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -347,9 +354,26 @@ class ViewerPanel(QWidget):
             full, short = VIEW_TITLES[name], SHORT_TITLES[name]
             if name == "x0" and getattr(self, "_one_pass", False):
                 full, short = "Decoded sample", SHORT_TITLES["decoded"]
+            tip = full
+            if name in GUIDED_VIEWS and self._guide is not None:
+                full, short = AUTOGUIDED_TITLES[name], AUTOGUIDED_SHORT[name]
+                tip = {"noise_cond": f"{full}: the model's prediction",
+                       "noise_uncond": f"{full}: the guide's prediction ({self._guide})",
+                       "noise_guidance": f"{full}: what autoguidance adds to the guide's prediction"}[name]
             fits = label.fontMetrics().horizontalAdvance(full) + 12 <= self.canvases[name].width()
             label.setText(full if fits else short)
-            label.setToolTip(full)
+            label.setToolTip(tip)
+            if name in GUIDED_VIEWS:
+                self.guided_actions[name].setText(full)
+
+    def _sync_guide(self) -> None:
+        """The shown run's guide model (None: classifier-free or no guidance); titles follow it."""
+        recipe = self.view.recipe
+        guide = getattr(recipe, "guide_model", None)
+        guide = None if guide in (None, NO_GUIDE) else guide
+        if guide != self._guide:
+            self._guide = guide
+            self._update_titles()
 
     def _update_fit_room(self) -> None:
         self._update_titles()
@@ -374,6 +398,7 @@ class ViewerPanel(QWidget):
         event = self.view.current_step_event()
         self.decode_button.setVisible(getattr(event, "latents", None) is not None and not state.busy)
         decoded = self._decoded_frame()
+        self._sync_guide()
         self.titles["x0"].setText("Decoded with the VAE  x̂₀" if decoded is not None else
                                   VIEW_TITLES["x0"] if len(self._applicable()) > 1 else "Decoded sample")
         for name, canvas in self.canvases.items():

@@ -6,8 +6,10 @@ recipe inside).
 Planning is the engine's torch-free core (parse_seeds, make_interpolation, check_against_model),
 so bad input is the engine's message, shown inline as it is typed. The run is one
 EngineAdapter.call job (gui/interpolate_job.py) driving engine.interpolate.runner, so each frame is
-the image that runner (and `generate` with the frame's recipe) makes. The export runs on the
-DiskWorker. The GUI thread never waits on torch or the disk.
+the image that runner (and `generate` with the frame's recipe) makes. Each frame made is recorded
+in the history as a run of its own recipe, the frames as one group "interpolation", as the CLI
+records them (gui/group_records.py). The export and the records run on the DiskWorker. The GUI
+thread never waits on torch or the disk.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from engine.kinds import Family
 from engine.samplers.registry import SAMPLERS
 from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
+from gui.group_records import GroupRecorder, interpolation_group
 from gui.interpolate_dialog import InterpolateDialog
 from gui.interpolate_job import FRAME, FrameCounts, InterpolateJob
 from gui.recipe_summary import recipe_summary
@@ -42,10 +46,12 @@ SUFFIX_FORMATS = {".mp4": "mp4", ".webp": "webp", ".gif": "gif"}
 
 
 class InterpolateWiring(SideWindowWiring):
-    def __init__(self, window: QMainWindow, vm: ViewModel, adapter: EngineAdapter, disk: DiskWorker):
+    def __init__(self, window: QMainWindow, vm: ViewModel, adapter: EngineAdapter, disk: DiskWorker, history=None):
+        """history: the HistoryWiring the frames are recorded through (None: not recorded)."""
         super().__init__(window, vm, "the interpolation", ("&Interpolate…", "interpolateAction",
                          "A video walking from seed to seed (slerp of the start noise or latent vector)"))
         self.adapter, self.disk = adapter, disk
+        self.records = GroupRecorder(history, disk, self.tasks, vm.status, "the interpolation")
         self.plan: InterpolationPlan | None = None  # the interpolation on screen (running or ended)
         self.images: dict[int, Any] = {}  # frame index -> (H, W, C) uint8
         self.recipes: dict[int, Any] = {}  # frame index -> its recipe as run
@@ -120,6 +126,7 @@ class InterpolateWiring(SideWindowWiring):
         self.dialog.caption.setText("")
         self.dialog.slider.setRange(0, 0)
         self.dialog.note.setText("")
+        self.records.start(partial(interpolation_group, plan))
         self.job = job = InterpolateJob(plan, self)
         self.counts = FrameCounts(len(plan.frames))
         job.items.connect(self._arrived)
@@ -163,6 +170,7 @@ class InterpolateWiring(SideWindowWiring):
                 picture = to_qimage(item.image)
                 self.frames.append((index, picture))
                 dialog.add_thumbnail(picture, f"frame {index + 1}: {item.frame.label}")
+                self.records.record(index, item.trajectory, self.form.model_info(item.recipe.model))
             elif isinstance(item.event, Failed):
                 dialog.show_problem(f"frame {item.frame.index + 1} ({item.frame.label}): {item.event.message}")
         if self.frames:
@@ -185,6 +193,14 @@ class InterpolateWiring(SideWindowWiring):
         self.dialog.note.setText(f"{'Stopped' if stopped else 'Done'}: {done} of {total} frames in {seconds:.1f} s."
                                  + (" Press Play, or drag the slider." if done > 1 else ""))
         self._show_state()
+        if not self.disk.closed:
+            self.tasks.spawn(self._in_gallery(self.dialog.note.text()), name="interpolate-gallery")
+
+    async def _in_gallery(self, note: str) -> None:
+        """Once the frames' records are written: say where they are (the note unchanged meanwhile)."""
+        group = await self.records.settled()
+        if self.dialog is not None and group is not None and self.dialog.note.text() == note:
+            self.dialog.note.setText(f"{note} In the Gallery as interpolation #{group}.")
 
     # -- the player ------------------------------------------------------------------------
     def show_frame(self, position: int) -> None:

@@ -19,18 +19,22 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.autoguidance import compatible_guides
 from engine.conditioning import ClassLabel, TextPrompt, Unconditional
 from engine.errors import InvalidRecipe
 from engine.kinds import Family
 from engine.preview_modes import PREVIEW_LABELS, PreviewMode, PreviewSettings, set_preview_settings
 from engine.recipe import Recipe, model_default_guidance
-from engine.recipe_fields import CHOICE, CONDITIONING, FIELDS, TEXT, RecipeField
+from engine.recipe_fields import CHOICE, CONDITIONING, DEFAULT_GUIDANCE, FIELDS, NO_GUIDE, TEXT, RecipeField
 from engine.samplers.registry import NO_SAMPLER
 
 NOT_EDITED = ("family", "device", "branch", "seed_plane")  # the model's and the engine's choice; branch: set by branching
 LABEL = "label"  # the conditioning row is edited as a class name (None: unconditional)
 WINDOW_ONLY = {"seed_locked": False,  # not part of a recipe: the window draws a new seed unless locked
                "prompt": "", "negative": "",  # the conditioning row, for text models
+               # A restored prompt blend (an interpolation's frame between prompts): the prompt blended
+               # towards blend_to by blend, kept until the prompt is edited (the controls show it).
+               "blend_to": "", "blend": 0.0,
                "preview": PreviewMode.APPROX.value, "taesd": ""}  # how latents are previewed; TAESD's folder
 TEXT_ONLY = ("prompt", "negative", "preview")  # shown for models that take text
 SIZE_MULTIPLE = 8
@@ -133,9 +137,18 @@ class Capabilities:
             self.applies[LABEL] = False  # the prompt is the conditioning
         self.size_multiple = int(getattr(info, "size_multiple", SIZE_MULTIPLE) or SIZE_MULTIPLE)
         self.guidance_visible = self.applies["guidance"]
-        # CFG needs a class, or a prompt (the negative prompt, or none, is the other half)
-        self.guidance = self.guidance_visible and (form.fields.label is not None or self.takes_text)
+        # What an unset guide model runs with: the model's guide without a label (autoguidance), else none.
+        no_label = form.fields.label is None and not self.takes_text
+        self.default_guide = getattr(info, "default_guide", None) if self.applies["guide_model"] and no_label else None
+        guide = form.fields.guide_model
+        self.autoguided = self.applies["guide_model"] and (
+            guide not in (None, NO_GUIDE) or (guide is None and self.default_guide is not None))
+        # CFG needs a class, or a prompt (the negative prompt, or none, is the other half); autoguidance neither
+        self.guidance = self.guidance_visible and (form.fields.label is not None or self.takes_text or self.autoguided)
         self.default_guidance = model_default_guidance(info) if info else None
+        if self.autoguided and info is not None:  # the weight an unset guidance runs with (autoguidance_weight)
+            weight = getattr(info, "default_guide_guidance", None)
+            self.default_guidance = weight if weight is not None else DEFAULT_GUIDANCE
         self.one_pass = info is not None and info.family != Family.DIFFUSION
 
     def visible(self, name: str) -> bool:
@@ -182,6 +195,8 @@ class RecipeForm(QObject):
         if getattr(self.fields, name) == value:
             return
         setattr(self.fields, name, value)
+        if name == "prompt":  # the blend was the restored prompt's: another prompt is a plain one
+            self.fields.blend_to, self.fields.blend = "", 0.0
         self._normalise()
         self.fieldsChanged.emit()
 
@@ -201,8 +216,10 @@ class RecipeForm(QObject):
         values[LABEL], values["seed_locked"] = recipe.label, True
         if recipe.init_image is not None:  # the form holds it as its JSON dict (saved settings are JSON)
             values["init_image"] = recipe.init_image.to_dict()
+        values["blend_to"], values["blend"] = "", 0.0
         if isinstance(recipe.conditioning, TextPrompt):
             values["prompt"], values["negative"] = recipe.conditioning.prompt, recipe.conditioning.negative
+            values["blend_to"], values["blend"] = recipe.conditioning.blend_to, float(recipe.conditioning.blend)
         note = ""
         if self.model_info(recipe.model) is None:
             del values["model"]
@@ -212,6 +229,13 @@ class RecipeForm(QObject):
                 values.pop(name, None)
         self.restore_fields(values)
         return note
+
+    def prompt_blend(self) -> tuple[str, float]:
+        """(blend_to, blend) of a restored blend, ("", 0.0) for a plain prompt (or a saved pair that does not fit)."""
+        blend_to, blend = self.fields.blend_to, self.fields.blend
+        if isinstance(blend_to, str) and blend_to.strip() and isinstance(blend, float) and 0 < blend <= 1:
+            return blend_to, blend
+        return "", 0.0
 
     def set_size(self, width: int | None, height: int | None) -> None:
         """Both sides at once (a size preset): one change, one refresh."""
@@ -245,6 +269,9 @@ class RecipeForm(QObject):
             f.label = labels[0]
         if self.samplers and self.sampler_spec() is None:
             f.sampler = self.samplers[0].id
+        if self.model_info(f.guide_model) is not None and f.guide_model not in (
+                m.name for m in compatible_guides(info, self.models)):
+            f.guide_model = None  # an installed model that cannot guide this one (the model changed): its default
         if f.preview not in tuple(m.value for m in PreviewMode):
             f.preview = PreviewMode.APPROX.value
         if not getattr(info, "fixed_size", True):  # sizes snap down to the model's multiple (8)
@@ -268,8 +295,8 @@ class RecipeForm(QObject):
         for row in form_rows():
             name = form_name(row)
             used = caps.enabled(name) and (name != "schedule" or self.fields.schedule in caps.schedules)
-            if row.kind == CONDITIONING and caps.takes_text:
-                values[row.name] = TextPrompt(self.fields.prompt, self.fields.negative)  # InvalidRecipe if empty
+            if row.kind == CONDITIONING and caps.takes_text:  # InvalidRecipe if empty
+                values[row.name] = TextPrompt(self.fields.prompt, self.fields.negative, *self.prompt_blend())
             elif row.kind == CONDITIONING:
                 label = self.fields.label if used else None
                 values[row.name] = ClassLabel(label) if label is not None else Unconditional()

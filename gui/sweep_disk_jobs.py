@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.sweep.plan import SweepPlan
+from gui.group_records import record_in_group
 
 
 def record_cell(history, plan: SweepPlan, group: dict[str, int | None], trajectory, info, index: int) -> int:
     """On the disk thread: the sweep's group made with its first cell, then the cell as the CLI records it."""
-    from engine.history.recording import record_run, record_sweep
-    from engine.models.hashing import model_hash
+    from engine.history.recording import record_sweep
 
-    sweep_id = group["id"]
-    if sweep_id is None:
-        sweep_id = group["id"] = record_sweep(history, plan)
-    return record_run(history, trajectory, model_hash(info) if info is not None else None,
-                      sweep_cell=(sweep_id, index))
+    return record_in_group(history, lambda h: record_sweep(h, plan), group, trajectory, info, index)
 
 
 def draw_grid(plan: SweepPlan, images: dict[int, Any], recipes: dict[int, Any]):

@@ -71,6 +71,25 @@ def tiny_vae(folder: Path, name: str = "tiny-vae") -> Path:
     }, _seeded(lambda: ConvVAE(**config)).eval(), half=False)
 
 
+def tiny_prior_vae(folder: Path, name: str = "tiny-prior-vae", tensors: dict[str, torch.Tensor | None] | None = None,
+                   config: dict | None = None) -> Path:
+    """The tiny VAE with a latent prior over the ten digits: class c's Gaussian centred at 10 * c on the first
+    axis, scale 0.1 (so a sample's class is plain to see in z), drawn with equal weights. `tensors`
+    replaces (or, set to None, removes) prior tensors; `config` changes config.json's fields."""
+    architecture = {"channels": 1, "image_size": 8, "latent_dim": 4, "widths": [4, 8]}
+    means = torch.zeros(10, 4)
+    means[:, 0] = 10 * torch.arange(10)
+    prior = {"latent_prior.means": means, "latent_prior.scale_tril": 0.1 * torch.eye(4).repeat(10, 1, 1),
+             "latent_prior.weights": torch.ones(10)}
+    prior.update(tensors or {})
+    return save_bundled(folder / name, {
+        "name": name, "family": "vae", "architecture": "ConvVAE", "architecture_config": architecture,
+        "height": 8, "width": 8, "channels": 1, "labels": DIGITS, "latent_dim": 4, "latent_prior": "class_gaussians",
+        **(config or {}),
+    }, _seeded(lambda: ConvVAE(**architecture)).eval(), half=False,
+        extra={key: value for key, value in prior.items() if value is not None})
+
+
 def tiny_gan(folder: Path, name: str = "tiny-gan") -> Path:
     config = {"latent_dim": 4, "num_classes": 10, "channels": 1, "image_size": 8, "widths": [8, 4]}
     return save_bundled(folder / name, {

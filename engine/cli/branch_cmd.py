@@ -122,16 +122,16 @@ def with_remaining(child: Recipe, remaining: int, model_paths) -> Recipe:
     Loads the model through the cache run() uses (its scheduler settings lay the schedule out), so
     the run that follows finds it loaded."""
     from engine.device import pick_dtype, resolve_device
+    from engine.model_cache import shared_model_cache
     from engine.models.catalog import find_model
     from engine.remaining_steps import steps_for_remaining
-    from engine.run import _shared_cache
 
     assert child.branch is not None, "branch_recipe makes a branch"
     start = child.branch.from_step
     try:
         info = find_model(child.model, model_paths)
         device = resolve_device(child.device)
-        model = _shared_cache.get(info, device, pick_dtype(device))
+        model = shared_model_cache().get(info, device, pick_dtype(device))
         config = getattr(model, "scheduler_config", None)
         if config is None:  # a one-pass model: parent_recipe refuses its runs; a file may still name one
             raise UsageError(f"{info.name} is a one-pass model: it has no steps to branch from")

@@ -1,7 +1,8 @@
 """`noisescope evaluate MODEL`: how recognisable, varied and original a digits model's samples are.
 
 A model the digit classifier cannot judge (colour or another size) gets, with --card, a card of its
-data, training, loss curve and sample grid instead (engine/training/image_card.py)."""
+data, training, loss curve and sample grid instead (engine/training/image_card.py). A digits
+model's --card also draws its samples.png again (a row per label, and one without a label)."""
 
 from __future__ import annotations
 
@@ -72,16 +73,21 @@ def run_evaluate(args) -> int:
     result["real_reference"] = real
     if card is not None:
         result["card"] = str(_write_card(args, card, result))
+        result["samples"] = str(_write_samples(args))
     if args.json:
         print_json(result)
         return 0
     print(f"{'':28} {'samples':>7} {'conf>0.9':>9} {'cover':>8} {'label acc':>9} {'nn dist':>8} {'copies':>7}  classes")
     print(_row("real held-out digits", real))
     print(_row(f"{result['model']} (no label)", result["unconditional"]))
+    if "unguided" in result:
+        print(_row("no label, unguided", result["unguided"]))
     if "conditional" in result:
         print(_row(f"{result['model']} (label asked)", result["conditional"]))
+    if "standard_prior" in result:
+        print(_row("standard prior (plain VAE)", result["standard_prior"]))
     if "card" in result:
-        print(f"figures written into {result['card']}")
+        print(f"figures written into {result['card']} and samples drawn into {result['samples']}")
     return 0
 
 
@@ -130,6 +136,27 @@ def _image_card(args) -> int:
     return 0
 
 
+def _write_samples(args) -> Path:
+    """samples.png beside the card's model: a row per label (seeds 0-9, the app's defaults), and for a
+    diffusion model that takes no label a last row without one (autoguided if the model has a guide)."""
+    import numpy as np
+
+    from engine.errors import NoisescopeError
+    from engine.models import find_model
+    from engine.training.grid import save_grid
+    from engine.training.sampling import generate, per_label_grid
+
+    info = find_model(str(args.model))
+    folder = Path(info.source)
+    try:
+        images = per_label_grid(folder, info.family, list(info.labels or []) or None, steps=args.steps)
+        if info.family == "diffusion" and info.labels and not info.requires_label:
+            images = np.concatenate([images, generate(folder, 10, seed=0, steps=args.steps)])
+        return save_grid(images, folder / "samples.png")
+    except (OSError, RuntimeError, NoisescopeError) as exc:
+        raise UsageError(f"--card: the samples could not be drawn: {exc}") from None
+
+
 def _card_path(args) -> Path:
     """The card --card names (checked before minutes of sampling, so a card without a block fails fast)."""
     from engine.errors import NoisescopeError
@@ -166,6 +193,11 @@ def _write_card(args, path: Path, result: dict[str, Any]) -> Path:
                + (f" --steps {args.steps}`" if diffusion else "`")
                + f" ({result['unconditional']['samples']} samples"
                + (f", {args.steps} DPM-Solver++ steps" if diffusion else "") + guided
+               + ("; z from its fitted latent prior, and from N(0, I) for the standard-prior row, the same seeds"
+                  if info.latent_prior else "")
+               + (f"; no label: autoguided by {info.default_guide} (w {info.default_guide_guidance:g}, the "
+                  "model's default), and the same seeds without it for the unguided row"
+                  if info.default_guide else "")
                + (f"; the model had trained {steps:,} steps" if steps else "") + "):")
         return write_card(path, result, how, steps or None, info.description)
     except (OSError, CardError, NoisescopeError) as exc:

@@ -102,7 +102,7 @@ def write_outputs(args, trajectory: Trajectory, out_dir: Path) -> int:
     recipe = trajectory.recipe
     assert recipe is not None and trajectory.final is not None
     plan = export_plan_from_args(args)
-    model_hash = _model_hash(recipe.model, args.model_paths)
+    model_hash = model_hash_or_none(recipe.model, args.model_paths)
     try:
         with all_or_none():  # killed or interrupted mid-export: no file of the run, and no history row
             written = export_run(trajectory, out_dir, plan, model_hash)
@@ -128,7 +128,8 @@ def _pipeline(model: str, model_paths) -> str | None:
         return None
 
 
-def _model_hash(model: str, model_paths) -> str | None:
+def model_hash_or_none(model: str, model_paths) -> str | None:
+    """The model's A1111 short hash; None when the model is not found (the run says so)."""
     try:
         return hashing.model_hash(find_model(model, model_paths))
     except NoisescopeError:

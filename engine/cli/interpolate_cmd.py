@@ -6,8 +6,10 @@ start noise, or a VAE's or GAN's latent vector, slerped from a's towards b's), s
 reproducible alone. For a text model, `--prompts "A" "B" [...]` walks from prompt to prompt
 (the text encoder's outputs mixed linearly), on one seed (`--seed`) or one seed per prompt (`--seeds`).
 The frames are written as GIF/WebP/APNG/MP4 and a contact sheet, each file
-carrying every frame's recipe (`noisescope show` lists them). Progress on stderr; Ctrl-C stops
-at the next step and writes the frames already made.
+carrying every frame's recipe (`noisescope show` lists them), and each frame is recorded in the
+history as a run of its own recipe, the frames of one interpolation as one group (as a sweep's
+cells; --no-history leaves them out). Progress on stderr; Ctrl-C stops at the next step and
+writes (and keeps recorded) the frames already made.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.cli.common import UsageError, add_model_path_option, exit_code_for, fail, print_json
-from engine.cli.generate_cmd import _model_hash
+from engine.cli.generate_cmd import model_hash_or_none
+from engine.cli.history_group import HistoryGroup
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Started
@@ -55,6 +58,8 @@ def register(subparsers) -> None:
     add_model_path_option(parser)
     parser.add_argument("--out", type=Path, help=f"output folder (default: {default_output_dir()})")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of paths")
+    parser.add_argument("--no-history", dest="history", action="store_false",
+                        help="do not record the frames in history")
     parser.set_defaults(func=run_interpolate_command)
 
 
@@ -94,6 +99,10 @@ def run_interpolate_command(args) -> int:
     cancel = threading.Event()
     images: dict[int, np.ndarray] = {}
     recipes: dict[int, Recipe] = {}
+    run_ids: dict[int, int | None] = {}
+    model_hash = model_hash_or_none(plan.base.model, args.model_paths)
+    group = HistoryGroup(lambda history: _record_interpolation(history, plan), "the interpolation") \
+        if args.history else None
     bar = tqdm(total=len(plan.frames), unit="frame", file=sys.stderr, leave=False, disable=None)
     try:
         for item in run_interpolation(plan, cancel, extra_model_paths=args.model_paths):
@@ -110,6 +119,8 @@ def run_interpolate_command(args) -> int:
                                file=sys.stderr)
             elif isinstance(item, FrameDone):
                 images[item.frame.index], recipes[item.frame.index] = item.image, item.recipe
+                if group is not None:  # as it is made: an interrupted walk keeps the frames done
+                    run_ids[item.frame.index] = group.record(item.trajectory, model_hash, [], item.frame.index)
                 bar.set_postfix_str(item.frame.label)
                 bar.update(1)
                 if len(images) == 1:
@@ -118,22 +129,32 @@ def run_interpolate_command(args) -> int:
         cancel.set()
     finally:
         bar.close()
-    return _write(args, plan, options, images, recipes, out_dir)
+    return _write(args, plan, options, images, recipes, out_dir, model_hash, group, run_ids)
 
 
-def _write(args, plan: InterpolationPlan, options: InterpolationExport, images, recipes, out_dir: Path) -> int:
+def _record_interpolation(history, plan: InterpolationPlan) -> int:
+    from engine.history.recording import record_interpolation
+
+    return record_interpolation(history, plan)
+
+
+def _write(args, plan: InterpolationPlan, options: InterpolationExport, images, recipes, out_dir: Path,
+           model_hash: str | None, group: HistoryGroup | None, run_ids: dict[int, int | None]) -> int:
     stopped = len(images) < len(plan.frames)
     if stopped and not images:
         return fail("interrupted before the first frame was made; nothing was written", 130)
     try:
-        files = export_interpolation(plan, images, recipes, Path(out_dir), options,
-                                     _model_hash(plan.base.model, args.model_paths))
+        files = export_interpolation(plan, images, recipes, Path(out_dir), options, model_hash)
     except NoisescopeError as exc:
         return fail(exc.message)
+    sheet = next((path for path in files if path.suffix == ".png"), None)
+    if group is not None and sheet is not None:
+        group.set_grid(sheet)  # the group's picture in the history, as a sweep's grid
     if args.json:
         print_json({"description": plan.describe(), "files": [str(path) for path in files],
+                    "history_group": group.id if group is not None else None,
                     "frames": [{"index": frame.index, "t": frame.t, "label": frame.label,
-                                "recipe": recipes[frame.index].to_dict()}
+                                "recipe": recipes[frame.index].to_dict(), "run_id": run_ids.get(frame.index)}
                                for frame in plan.frames if frame.index in recipes]})
     else:
         print("\n".join(str(path) for path in files))

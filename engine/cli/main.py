@@ -11,6 +11,7 @@ from engine.cli import (
     compare_cmd,
     decode_cmd,
     evaluate_cmd,
+    fit_prior_cmd,
     generate_cmd,
     history_cmd,
     interpolate_cmd,
@@ -22,9 +23,9 @@ from engine.cli import (
 )
 from engine.cli.common import UsageError, fail
 
-COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd, decode_cmd, sweep_cmd,
-            compare_cmd, branch_cmd, interpolate_cmd, analyze_cmd]
-RUNS_MODELS = ("generate", "train", "evaluate", "decode", "sweep", "branch", "interpolate")  # the commands whose speed depends on torch's threads
+COMMANDS = [models_cmd, samplers_cmd, generate_cmd, show_cmd, history_cmd, train_cmd, evaluate_cmd, fit_prior_cmd,
+            decode_cmd, sweep_cmd, compare_cmd, branch_cmd, interpolate_cmd, analyze_cmd]
+RUNS_MODELS = ("generate", "train", "evaluate", "fit-prior", "decode", "sweep", "branch", "interpolate")  # the commands whose speed depends on torch's threads
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -88,6 +88,8 @@ def _line(info: ModelInfo) -> str:
         what = info.description
     else:
         what = f"labels {', '.join(info.labels)}" if info.labels else "unconditional"
+        if info.latent_prior and info.labels:  # the labels pick a Gaussian of the prior, not a decoder input
+            what = f"labels {info.labels[0]}-{info.labels[-1]} (fitted latent prior)"
     size = f"{info.width}x{info.height}" + ("" if info.takes_text else f"x{info.channels}")
     params = f"{info.parameters / 1e6:.2f}M params" if info.parameters else ""
     return f"{info.name:24} {size:9} {what:44} {params:16} {info.origin}: {info.source}"

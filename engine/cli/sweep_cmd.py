@@ -11,10 +11,9 @@ step and keeps the cells already written.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,15 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.cli.common import UsageError, add_model_path_option, exit_code_for, fail, print_json
-from engine.cli.generate_cmd import _model_hash
+from engine.cli.generate_cmd import model_hash_or_none
+from engine.cli.history_group import HistoryGroup
 from engine.cli.ray_options import add_ray_options, ray_pool_from_args
 from engine.cli.recipe_options import add_recipe_options, recipe_from_args
 from engine.errors import NoisescopeError
 from engine.events import Cancelled, Failed, Started, Step
 from engine.export.grid import make_grid
 from engine.export.plan import ExportedFile, ExportPlan, check_output_folder, export_run
-from engine.history import History
+from engine.history.recording import record_sweep
 from engine.paths import default_output_dir
 from engine.recipe import Recipe
 from engine.sweep.axes import AXIS_NAMES, parse_axis
@@ -102,7 +102,7 @@ def run_sweep_command(args) -> int:
     written: list[ExportedFile] = []
     cell_files: dict[int, list[str]] = {}
     run_ids: list[int | None] = []
-    group = SweepGroup(plan) if args.history else None
+    group = HistoryGroup(lambda history: record_sweep(history, plan), "the sweep") if args.history else None
     hashes: dict[str, str | None] = {}
     total, bar = len(plan.cells), None
     cluster = contextlib.ExitStack()  # a Ray pool with --ray: its cells arrive as they finish, written below alike
@@ -140,7 +140,7 @@ def run_sweep_command(args) -> int:
                 assert trajectory.recipe is not None and trajectory.final is not None
                 model = trajectory.recipe.model
                 if model not in hashes:
-                    hashes[model] = _model_hash(model, args.model_paths)
+                    hashes[model] = model_hash_or_none(model, args.model_paths)
                 try:
                     files = export_run(trajectory, out_dir, ExportPlan(formats=("png",)), hashes[model])
                 except NoisescopeError as exc:
@@ -162,42 +162,8 @@ def run_sweep_command(args) -> int:
     return _write_grid(args, plan, images, recipes, cell_files, run_ids, out_dir, hashes, group)
 
 
-class SweepGroup:
-    """The sweep's group in the history, made as its first cell is recorded; a history that cannot
-    be written costs a warning, never the images (as generate's)."""
-
-    def __init__(self, plan: SweepPlan) -> None:
-        self.plan = plan
-        self.id: int | None = None
-
-    def record(self, trajectory, model_hash: str | None, files: list[ExportedFile], cell: int) -> int | None:
-        from engine.history.recording import record_run, record_sweep
-
-        return self._write(lambda history: record_run(history, trajectory, model_hash, files,
-                                                      sweep_cell=(self._group(history, record_sweep), cell)))
-
-    def set_grid(self, path: Path) -> None:
-        if self.id is not None:
-            sweep_id = self.id
-            self._write(lambda history: history.set_sweep_grid(sweep_id, path))
-
-    def _group(self, history, record_sweep) -> int:
-        if self.id is None:
-            self.id = record_sweep(history, self.plan)
-        return int(self.id)
-
-    @staticmethod
-    def _write(job: Callable[[History], Any]) -> Any:
-        try:
-            with History() as history:
-                return job(history)
-        except (sqlite3.Error, OSError, NoisescopeError) as exc:
-            print(f"noisescope: warning: the sweep was not recorded in history: {exc}", file=sys.stderr)
-            return None
-
-
 def _write_grid(args, plan: SweepPlan, images, recipes, cell_files, run_ids, out_dir: Path, hashes,
-                group: SweepGroup | None = None) -> int:
+                group: HistoryGroup | None = None) -> int:
     from engine.sweep.grid_image import grid_file_name, save_sweep_grid
 
     first_hash = hashes.get(plan.cells[0].recipe.model)

@@ -3,7 +3,8 @@ and the same seeds, each as one ordinary run (a batch of the seeds: sample i is 
 
 It is the sweep over `model` that `noisescope sweep --y model=...` runs (engine/sweep/plan.py),
 with one cell per model: the same checks, and the same rule for a model without class labels
-(the VAE draws any digit, unconditionally, and a note says so). Guidance is left to each model's
+(it draws any digit, unconditionally, and a note says so). A VAE with a fitted latent prior has
+the digits' labels: the label picks its class's Gaussian (engine/models/latent_prior.py). Guidance is left to each model's
 own default, since only the diffusion model takes it. Torch-free: the window plans with it.
 """
 
@@ -37,13 +38,20 @@ class FamilyRun:
 @dataclass(frozen=True)
 class FamiliesPlan:
     runs: tuple[FamilyRun, ...]  # in ORDER, one per family found
-    notes: tuple[str, ...]  # e.g. the VAE has no class labels
+    notes: tuple[str, ...]  # e.g. a VAE without a fitted prior has no class labels
     first_seed: int
     count: int
 
     @property
     def seeds(self) -> tuple[int, ...]:
         return tuple(range(self.first_seed, self.first_seed + self.count))
+
+    def describe(self) -> str:
+        """`label 3, seeds 20-22: tiny-diffusion, tiny-vae, tiny-gan` (the history's group names it so)."""
+        label = next((run.recipe.label for run in self.runs if run.recipe.label is not None), None)
+        seeds = f"seed {self.first_seed}" if self.count == 1 else f"seeds {self.first_seed}-{self.seeds[-1]}"
+        models = ", ".join(run.info.name for run in self.runs)
+        return f"{'label ' + label if label is not None else 'no label'}, {seeds}: {models}"
 
 
 def pick_models(models: Sequence[ModelInfo], preferred: Iterable[str] = ()) -> dict[Family, ModelInfo]:
@@ -68,8 +76,8 @@ def plan_families(base: Recipe, models: dict[Family, ModelInfo], first_seed: int
                             "model was found (the bundled digits models are digits-diffusion, digits-vae, digits-gan)")
     if not 1 <= count <= MAX_BATCH:
         raise InvalidRecipe(f"the number of seeds must be 1 to {MAX_BATCH}, not {count}")
-    shared = base.replace(family=None, seed=first_seed, batch=count, guidance=None, variation_seed=0,
-                          variation_strength=0.0, branch=None)
+    shared = base.replace(family=None, seed=first_seed, batch=count, guidance=None, guide_model=None,
+                          variation_seed=0, variation_strength=0.0, branch=None)  # each model's own defaults
     # a model given by its folder (--model PATH, a test's tiny model) is found again by that path
     axis = Axis("x", "model", "model", tuple(info.source if info.origin == "path" else info.name
                                              for info in models.values()))

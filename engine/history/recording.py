@@ -4,7 +4,8 @@ A finished or cancelled run goes in with its model hash, the files exported from
 its steps are: the trajectory file exported with it when there is one, else a copy the history
 keeps (kept_trajectories.py), so every run in the gallery reopens for scrubbing. Failed runs are
 not recorded. Files exported later from a recorded run are added with record_exports; a sweep's
-cells go in one group (record_sweep, then record_run with each cell's place).
+cells go in one group (record_sweep, then record_run with each cell's place), and so do the runs of
+the families side by side (record_families) and an interpolation's frames (record_interpolation).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.export.plan import ExportedFile
+from engine.families.plan import FamiliesPlan
 from engine.history.kept_trajectories import keep_trajectory
 from engine.history.store import History
+from engine.history.sweep_groups import FAMILIES, INTERPOLATION
+from engine.interpolate.plan import InterpolationPlan
 from engine.sweep.plan import SweepPlan
 from engine.trajectory import Trajectory
 
@@ -52,6 +56,20 @@ def record_sweep(history: History, plan: SweepPlan) -> int:
     """The group a sweep's cells are recorded in (record_run's sweep_cell); returns its id."""
     axes = json.dumps({axis.name: {"field": axis.key, "values": axis.texts()} for axis in plan.axes})  # as to_dict
     return history.add_sweep(plan.describe(), axes, len(plan.cells))
+
+
+def record_families(history: History, plan: FamiliesPlan) -> int:
+    """The group of one families-side-by-side run: a cell per family's run, named by its model."""
+    return _record_group(history, FAMILIES, plan.describe(), [run.info.name for run in plan.runs])
+
+
+def record_interpolation(history: History, plan: InterpolationPlan) -> int:
+    """The group of an interpolation: a cell per frame (its index in the plan), named by its label."""
+    return _record_group(history, INTERPOLATION, plan.describe(), [frame.label for frame in plan.frames])
+
+
+def _record_group(history: History, kind: str, description: str, labels: list[str]) -> int:
+    return history.add_sweep(description, json.dumps({"cells": labels}), len(labels), kind=kind)
 
 
 def record_exports(history: History, run_id: int, exported: Iterable[ExportedFile]) -> None:

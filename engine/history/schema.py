@@ -65,6 +65,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE runs ADD COLUMN sweep_cell INTEGER",
         "CREATE INDEX runs_sweep ON runs (sweep_id, sweep_cell)",
     ),
+    # 5: groups of other kinds in the sweeps table: the families side by side and interpolations
+    # (engine/history/sweep_groups.py). A sweep keeps kind 'sweep'; another kind's axes_json holds
+    # its cells' names ({"cells": ["tiny-vae", ...]}), a cell named by its index alone.
+    (
+        "ALTER TABLE sweeps ADD COLUMN kind TEXT NOT NULL DEFAULT 'sweep'",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.history.kept_trajectories import is_kept_by_history
 from engine.history.schema import migrate
-from engine.history.sweep_groups import SweepRecord
+from engine.history.sweep_groups import KINDS, SWEEP, SweepRecord
 from engine.history.thumbnails import run_thumbnail
 from engine.paths import user_data_dir
 from engine.recipe import Recipe
@@ -33,7 +33,7 @@ FILE_NAME = "history.sqlite3"
 _COLUMNS = ("id, created_at, recipe_json, model, sampler, family, model_hash, device, duration_s, outcome, "
             "starred, thumbnail, trajectory_path, parent_id, from_step, sweep_id, sweep_cell")
 _SWEEP_COLUMNS = ("id, created_at, description, axes_json, cells, grid_path, "
-                  "(SELECT COUNT(*) FROM runs WHERE runs.sweep_id = sweeps.id)")
+                  "(SELECT COUNT(*) FROM runs WHERE runs.sweep_id = sweeps.id), kind")
 
 
 def default_history_path() -> Path:
@@ -104,13 +104,17 @@ class History:
                 raise RuntimeError(f"{self.path}: SQLite gave no id for the run just added")
             return cursor.lastrowid
 
-    def add_sweep(self, description: str, axes_json: str, cells: int, created_at: float | None = None) -> int:
-        """A sweep's group, before its cells are recorded (add_run's sweep_cell); returns its id."""
+    def add_sweep(self, description: str, axes_json: str, cells: int, created_at: float | None = None,
+                  kind: str = SWEEP) -> int:
+        """A group (a sweep, or another of sweep_groups.KINDS), before its cells are recorded (add_run's
+        sweep_cell); returns its id."""
+        if kind not in KINDS:
+            raise ValueError(f"a group is one of {', '.join(KINDS)}, not {kind!r}")
         with self._writing() as connection:
-            cursor = connection.execute("INSERT INTO sweeps (created_at, description, axes_json, cells) "
-                                        "VALUES (?, ?, ?, ?)",
+            cursor = connection.execute("INSERT INTO sweeps (created_at, description, axes_json, cells, kind) "
+                                        "VALUES (?, ?, ?, ?, ?)",
                                         (created_at if created_at is not None else time.time(), description,
-                                         axes_json, cells))
+                                         axes_json, cells, kind))
             assert cursor.lastrowid is not None  # SQLite always gives an INSERT's row id
             return cursor.lastrowid
 
@@ -123,7 +127,7 @@ class History:
         return SweepRecord(*row) if row is not None else None
 
     def list_sweeps(self, limit: int | None = None) -> list[SweepRecord]:
-        """Sweeps that still have a recorded cell, newest first."""
+        """Groups (sweeps, families, interpolations) that still have a recorded cell, newest first."""
         query = (f"SELECT {_SWEEP_COLUMNS} FROM sweeps WHERE EXISTS (SELECT 1 FROM runs WHERE runs.sweep_id = "
                  f"sweeps.id) ORDER BY created_at DESC, id DESC LIMIT {int(limit) if limit is not None else -1}")
         return [SweepRecord(*row) for row in self._connection().execute(query)]

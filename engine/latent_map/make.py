@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from engine.errors import InvalidRecipe
+from engine.kinds import Family
 from engine.latent_map.plane import PRINCIPAL, RANDOM, LatentPlane, grid_latents, random_plane
 from engine.latent_map.principal import pca_plane, regression_plane
 from engine.models.loaded import DecoderModel
@@ -24,10 +25,11 @@ ENCODE_BATCH = 1000
 
 
 def class_ids(model: DecoderModel, label: str | None, count: int) -> torch.Tensor | None:
-    """The class ids a decode takes: None for an unconditional model; InvalidRecipe when a
-    class-conditional model is given no label or one it does not have."""
+    """The class ids a decode takes: None for an unconditional model and for a VAE (its decoder takes
+    no class; a fitted prior's labels only pick where z is drawn, and a map places z itself);
+    InvalidRecipe when a class-conditional generator is given no label or one it does not have."""
     labels = model.info.labels
-    if not labels:
+    if not labels or model.info.family == Family.VAE:
         return None
     if label is None or label not in labels:
         raise InvalidRecipe(f"model {model.info.name} draws one class at a time: pick one of {', '.join(labels)}"
@@ -57,7 +59,7 @@ def make_plane(model: DecoderModel, kind: str = RANDOM, seed: int = 0, label: st
     training digits for a VAE that matches them, GANSpace-style for a GAN or any other decoder)."""
     name = model.info.name
     class_ids(model, label, 1)  # a class-conditional model needs its class before anything is drawn
-    label = label if model.info.labels else None
+    label = label if model.info.labels and model.info.family != Family.VAE else None
     if kind == RANDOM:
         return random_plane(model.latent_dim, seed, label=label, model=name)
     if kind != PRINCIPAL:

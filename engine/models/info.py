@@ -35,6 +35,13 @@ class ModelInfo:
     latent_space: str | None = None  # "sd" (SD 1.x/2.x) or "sdxl": which latent-to-RGB map previews use
     prediction_type: str | None = None  # the scheduler config's "epsilon", "v_prediction" ... (diffusers)
     train_timesteps: int | None = None  # the scheduler's num_train_timesteps: a run takes at most this many steps
+    # "class_gaussians": a VAE sampling from a prior fitted to its encoded training images, one Gaussian per
+    # label (engine/models/latent_prior.py); its labels pick a Gaussian, its decoder takes none
+    latent_prior: str | None = None
+    # Autoguidance (engine/autoguidance.py): the weaker model that guides this one when no label is asked,
+    # and the weight w it is guided with when the recipe leaves guidance unset
+    default_guide: str | None = None
+    default_guide_guidance: float | None = None
 
     def __post_init__(self) -> None:
         # Frozen, so set through object.__setattr__; normalising here keeps every constructor short.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
 
 from engine.models.info import ModelInfo
+
+if TYPE_CHECKING:
+    from engine.models.latent_prior import LatentPrior
 
 
 @dataclass
@@ -43,6 +46,7 @@ class DecoderModel:
     latent_dim: int
     device: torch.device
     dtype: torch.dtype
+    prior: LatentPrior | None = None  # a VAE's fitted latent prior (on the CPU, float32); None: N(0, I)
 
 
 @dataclass

@@ -35,13 +35,15 @@ def _header(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def safetensors_parameter_count(path: Path) -> int | None:
-    """Parameter count from the header alone (cheap: no tensor is read); None if unreadable."""
+def safetensors_parameter_count(path: Path, skip_prefix: str | None = None) -> int | None:
+    """Parameter count from the header alone (cheap: no tensor is read); None if unreadable.
+    Keys starting with `skip_prefix` are not counted (a VAE's latent prior is not its module's)."""
     header = _header(path)
     if header is None:
         return None
     try:
-        return sum(math.prod(entry["shape"]) for key, entry in header.items() if key != "__metadata__")
+        return sum(math.prod(entry["shape"]) for key, entry in header.items()
+                   if key != "__metadata__" and not (skip_prefix and key.startswith(skip_prefix)))
     except (KeyError, TypeError, AttributeError):
         return None
 

@@ -52,7 +52,7 @@ class Axis:
             return value.label
         if isinstance(value, TextPrompt):
             return value.prompt
-        if self.field == "model":
+        if self.field in ("model", "guide_model") and value is not None:  # a folder: its name
             return str(value).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
         return self.row.to_text(value)
 

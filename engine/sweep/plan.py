@@ -144,8 +144,8 @@ def make_plan(base: Recipe, axes: list[Axis], max_cells: int | None = DEFAULT_MA
 
 def fit_labels(plan: SweepPlan, extra_model_paths: Iterable[Path] = ()) -> tuple[SweepPlan, tuple[str, ...]]:
     """A sweep over `model` with a class label (the families side by side: digits-diffusion,
-    digits-vae, digits-gan for label 3): the cells on a model without class labels (the VAE)
-    run unconditional instead of failing, and a note says so. Any other sweep is left as it is."""
+    digits-vae, digits-gan for label 3): the cells on a model without class labels (a VAE
+    without a fitted prior) run unconditional instead of failing, and a note says so. Any other sweep is left as it is."""
     from engine.models.catalog import find_model
 
     if "model" not in {axis.field for axis in plan.axes} or not isinstance(plan.base.conditioning, ClassLabel):

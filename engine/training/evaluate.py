@@ -6,7 +6,10 @@
 - nearest_train: median L2 distance (pixels in [0, 1], 28x28) from each sample to its nearest
   training image; real held-out digits give the reference: a model that copies its training
   images scores far below it (copies: share closer than the 1st percentile of real digits)
-The same figures for the held-out real digits are the reference.
+The same figures for the held-out real digits are the reference. A VAE with a fitted latent prior
+is also sampled from the standard prior N(0, I) (standard_prior: the plain VAE), the same seeds.
+A diffusion model with a default guide (autoguidance) gets its no-label figures as users get them,
+autoguided, and again unguided (unguided: guide model none), the same seeds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import torch
 
 from engine.model_cache import ModelCache
 from engine.recipe import Recipe
+from engine.recipe_fields import NO_GUIDE, STANDARD_PRIOR
 from engine.training.classifier import DigitClassifier, predict
 from engine.training.data import Digits, from_model_output
 from engine.training.sampling import run_recipes, sample_recipes
@@ -88,10 +92,22 @@ def evaluate_model(model: Path | str, classifier: DigitClassifier, train: Digits
     requests = [sample_recipes(model, count, seed=seed, steps=steps, batch=batch)]
     requests += [sample_recipes(model, per_label, seed=seed, label=label, steps=steps, batch=batch)
                  for label in info.labels or []]
-    free, *labelled = [from_model_output(images) for images in sample(requests)]
+    if info.latent_prior:  # the same seeds from N(0, I): the plain VAE, to show what the fitted prior gains
+        requests.append(sample_recipes(model, count, seed=seed, steps=steps, batch=batch, latent_prior=STANDARD_PRIOR))
+    if info.default_guide:  # the same seeds without the guide: the model alone, to show what autoguidance gains
+        requests.append(sample_recipes(model, count, seed=seed, steps=steps, batch=batch, guide_model=NO_GUIDE))
+    free, *rest = [from_model_output(images) for images in sample(requests)]
+    if info.default_guide:
+        *rest, unguided = rest
+    labelled = rest[:len(info.labels or [])]
     result: dict[str, Any] = {"model": info.name, "family": info.family,
                               "unconditional": figures(free, classifier, train, real_floor=floor)}
     if info.labels:
         asked = np.repeat(np.arange(len(info.labels)), per_label)
         result["conditional"] = figures(np.concatenate(labelled), classifier, train, asked=asked, real_floor=floor)
+    if info.latent_prior:
+        result["standard_prior"] = figures(rest[-1], classifier, train, real_floor=floor)
+    if info.default_guide:
+        result["guide"] = info.default_guide
+        result["unguided"] = figures(unguided, classifier, train, real_floor=floor)
     return result

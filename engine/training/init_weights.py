@@ -14,6 +14,7 @@ import torch
 
 from engine.errors import ModelLoadError
 from engine.models.formats.noisescope import is_bundled_folder, read_config, weights_path
+from engine.models.latent_prior import split_prior
 from engine.models.weights import read_weights
 
 
@@ -28,7 +29,8 @@ def read_init(folder: Path, family: str) -> tuple[dict[str, Any], dict[str, torc
         raise ValueError(str(exc)) from None
     if config.get("family") != family:
         raise ValueError(f"{folder} is a {config.get('family')} model, not {family}")
-    return config, {key: value.float() for key, value in weights.items()}
+    module, _ = split_prior(weights)  # a VAE's latent prior is not its module's: export fits a new one
+    return config, {key: value.float() for key, value in module.items()}
 
 
 def model_step(config: dict[str, Any]) -> int:

@@ -1,7 +1,8 @@
 """The training loop every family shares: steps with a progress bar, sample grids, checkpoints, export.
 
 A trainer (DiffusionTrainer, VAETrainer, GANTrainer) owns its models and optimizers and offers
-train_step(), state_dict()/load_state_dict(), export_module() and export_config(); this loop
+train_step(), state_dict()/load_state_dict(), export_module() and export_config() (and may offer
+export_extras(): more tensors for the weights file, and records for config["training"]); this loop
 owns time, files and the random number generator that every random draw of training uses.
 """
 
@@ -65,7 +66,11 @@ def export(run: Run, trainer, elapsed_s: float, folder: Path | None = None) -> P
     curve = loss_curve(loss_log_path(run))  # the model carries its own curve, for its card
     if curve:
         config["training"]["loss_curve"] = curve
-    return save_bundled(folder or run.out, config, trainer.export_module(), half=True)
+    # More than the module (a VAE's fitted latent prior): tensors for the weights file and how they were made.
+    extras = getattr(trainer, "export_extras", None)
+    tensors, records = extras() if extras is not None else ({}, {})
+    config["training"].update(records)
+    return save_bundled(folder or run.out, config, trainer.export_module(), half=True, extra=tensors)
 
 
 def sample_grid(run: Run, trainer, folder: Path) -> Path:

@@ -40,19 +40,25 @@ def _row(name: str, figures: dict[str, Any]) -> str:
 
 
 def figures_block(result: dict[str, Any], how: str) -> str:
-    """The figures table (real digits, no label, label asked) under `how`, the line saying how it was measured."""
+    """The figures table (real digits, no label, label asked; for a VAE with a fitted latent prior also its
+    standard prior) under `how`, the line saying how it was measured."""
     lines = [how, "",
              "| | samples | conf>0.9 | cover | label acc | nn dist | copies | classes 0-9 |",
              "|---|---|---|---|---|---|---|---|",
              _row("real held-out digits", result["real_reference"]),
-             _row("no label", result["unconditional"])]
+             _row("no label", result["unconditional"])]  # as users get it: autoguided, if the model has a guide
+    if "unguided" in result:  # the model alone, no guide: what autoguidance gains
+        lines.append(_row("no label, unguided", result["unguided"]))
     if "conditional" in result:
         lines.append(_row("label asked", result["conditional"]))
+    if "standard_prior" in result:
+        lines.append(_row("standard prior (plain VAE), no label", result["standard_prior"]))
     return "\n".join(lines)
 
 
 def curve_row(steps: int, result: dict[str, Any]) -> str:
-    free, asked = result["unconditional"], result.get("conditional") or {}
+    # The model's own progress: its no-label figure unguided (as every row before autoguidance measured it).
+    free, asked = result.get("unguided", result["unconditional"]), result.get("conditional") or {}
     copies = _percent(free.get("copies")) + (f" / {_percent(asked.get('copies'))}" if asked else "")
     cover = f"{free['coverage']}/10" + (f" / {asked['coverage']}/10" if asked else "")
     return (f"| {steps:,} | {_percent(free['confident'])} | {_percent(asked.get('confident'))} | "

@@ -10,6 +10,7 @@ from engine.conditioning import conditioning_from
 from engine.events import Failed, Finished
 from engine.model_cache import ModelCache
 from engine.recipe import Recipe
+from engine.recipe_fields import FITTED_PRIOR
 from engine.run import run
 
 
@@ -23,14 +24,17 @@ def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None 
 
 def sample_recipes(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = 25,
                    sampler: str = "dpmpp_2m", guidance: float | None = None, batch: int = 100,
-                   device: str = "cpu") -> list[Recipe]:
+                   device: str = "cpu", latent_prior: str = FITTED_PRIOR,
+                   guide_model: str | None = None) -> list[Recipe]:
     """The runs that make `count` samples, `batch` at a time: sample i has seed `seed + i` however
-    they are batched (engine/noise.py), so the samples do not depend on `batch`."""
+    they are batched (engine/noise.py), so the samples do not depend on `batch`. guide_model None:
+    the model's default (its autoguidance guide when no label is asked)."""
     recipes = []
     for done in range(0, count, batch):
         recipes.append(Recipe(model=str(model), sampler=sampler, steps=steps, seed=seed + done,
                               batch=min(batch, count - done), conditioning=conditioning_from(label), device=device,
-                              guidance=guidance if label is not None else None))  # unlabelled: unguided
+                              guidance=guidance if label is not None else None,  # unlabelled: the default
+                              latent_prior=latent_prior, guide_model=guide_model))
     return recipes
 
 

@@ -2,7 +2,9 @@
 
 Bernoulli likelihood (binary cross-entropy on pixel intensities in [0, 1], summed per image)
 plus the KL divergence to N(0, I), the KL weight warmed up linearly over `kl_warmup` steps so
-the decoder learns to use the latent before the prior pulls on it. EMA weights are shipped.
+the decoder learns to use the latent before the prior pulls on it. EMA weights are shipped, with a
+latent prior fitted to them at each export (engine/training/latent_prior_fit.py): one Gaussian per
+digit class, which samples draw from instead of N(0, I) unless a recipe asks for the standard prior.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.architectures.vae import ConvVAE
+from engine.models.formats.noisescope import PRIOR_KIND
 from engine.training.data import IMAGE_SIZE, Batches, Digits, to_model_input
 from engine.training.ema import EMA
+from engine.training.latent_prior_fit import DIGIT_CLASSES, fit_prior, shipped_copy
 from engine.training.trainer_state import SingleModelState
 
 DEFAULTS: dict[str, Any] = {
@@ -30,6 +34,7 @@ class VAETrainer(SingleModelState):
     def __init__(self, settings: dict[str, Any], data: Digits, generator: torch.Generator, device: torch.device):
         self.settings = {**DEFAULTS, **settings}
         self.device, self.generator = device, generator
+        self.data = data  # the training digits, which the latent prior is fitted to at export
         self.architecture_config = {"channels": 1, "image_size": IMAGE_SIZE, "latent_dim": self.settings["latent_dim"],
                                     "widths": list(self.settings["widths"])}
         self.model = ConvVAE(**self.architecture_config).to(device).train()
@@ -65,7 +70,13 @@ class VAETrainer(SingleModelState):
     def export_config(self) -> dict[str, Any]:
         return {
             "family": "vae", "architecture": "ConvVAE", "architecture_config": self.architecture_config,
-            "height": IMAGE_SIZE, "width": IMAGE_SIZE, "channels": 1, "labels": None,
-            "latent_dim": self.settings["latent_dim"],
+            "height": IMAGE_SIZE, "width": IMAGE_SIZE, "channels": 1, "labels": [str(c) for c in range(DIGIT_CLASSES)],
+            "latent_dim": self.settings["latent_dim"], "latent_prior": PRIOR_KIND,
         }
+
+    def export_extras(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The latent prior, fitted to the encoder as it ships (fp16-rounded EMA weights)."""
+        fitted = fit_prior(shipped_copy(self.export_module()), self.data,
+                           command="noisescope train vae (fitted at export)")
+        return fitted.prior.tensors(), {"latent_prior": fitted.record}
 

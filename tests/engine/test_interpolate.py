@@ -162,20 +162,25 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tiny_models, tmp_path, flags, 
     assert not (tmp_path / "out").exists()
 
 
-def test_ctrl_c_writes_the_frames_made_and_says_so(capsys, tiny_models, tmp_path, monkeypatch):
+def interrupt_interpolations_after(monkeypatch, frames: int) -> None:
+    """Every interpolation run from now on is stopped as by Ctrl+C once `frames` frames are made."""
     import engine.interpolate.runner as runner
 
     real = runner.run_interpolation
 
-    def interrupted_after_two_frames(*args, **kwargs):
+    def interrupted(*args, **kwargs):
         made = 0
         for item in real(*args, **kwargs):
             yield item
             made += isinstance(item, FrameDone)
-            if made == 2:
+            if made == frames:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "run_interpolation", interrupted_after_two_frames)
+    monkeypatch.setattr(runner, "run_interpolation", interrupted)
+
+
+def test_ctrl_c_writes_the_frames_made_and_says_so(capsys, tiny_models, tmp_path, monkeypatch):
+    interrupt_interpolations_after(monkeypatch, 2)
     code, out, err = run_cli(capsys, "interpolate", "--model", str(tiny_models["vae"]), "--device", "cpu",
                              "--seeds", "1,2", "--frames-between", "3", "--out", str(tmp_path))
     assert code == 130 and "interrupted after 2 of 5 frames; the files hold those made" in err

@@ -115,9 +115,17 @@ def test_the_decoded_grid_equals_decoding_each_latent_alone(name, label, tiny_mo
 def test_a_cell_is_the_picture_generate_makes_from_the_same_latent():
     from engine.latent_map.make import decode_latents
 
-    recipe = Recipe(model="digits-vae", seed=11)
-    z = torch.randn((1, 16), generator=torch.Generator("cpu").manual_seed(11)).numpy()
-    assert np.array_equal(decode_latents(bundled("digits-vae"), z)[0], finished_images(recipe)[0])
+    model = bundled("digits-vae")
+    noise = torch.randn((1, 16), generator=torch.Generator("cpu").manual_seed(11))
+    # the standard prior: z is the seed's noise itself
+    plain = Recipe(model="digits-vae", seed=11, latent_prior="standard")
+    assert np.array_equal(decode_latents(model, noise.numpy())[0], finished_images(plain)[0])
+    # the fitted prior: z is that noise in the asked class's Gaussian; the map decodes it, no label needed
+    assert model.prior is not None
+    z = model.prior.sample(noise, torch.tensor([3]))
+    fitted = finished_images(Recipe(model="digits-vae", seed=11, label="3"))[0]
+    assert np.array_equal(decode_latents(model, z.numpy())[0], fitted)
+    assert np.array_equal(decode_latents(model, z.numpy(), "3")[0], fitted)  # a VAE decode ignores a label
 
 
 def test_the_vae_principal_plane_is_the_pca_of_its_encoded_training_digits():

@@ -43,6 +43,16 @@ def test_measuring_the_same_steps_again_replaces_that_row():
     assert "70.0%" in block and "40.0%" not in block and block.count("| 2,000 |") == 1
 
 
+def test_an_autoguided_model_has_its_unguided_row_and_its_curve_stays_unguided():
+    from engine.training.model_card import figures_block
+
+    measured = {**result(0.8), "guide": "early", "unguided": result(0.6)["unconditional"]}
+    block = figures_block(measured, "how")
+    rows = [line.split(" | ")[0:3] for line in block.splitlines() if line.startswith("| no label")]
+    assert rows == [["| no label", "20", "80.0%"], ["| no label, unguided", "20", "60.0%"]]
+    assert curve_row(100, measured).startswith("| 100 | 60.0% |")  # the model's own progress, unguided
+
+
 def test_a_card_without_a_curve_block_gets_figures_only():
     text = f"{PROSE_TOP}{FIGURES[0]}\n{FIGURES[1]}{PROSE_BOTTOM}"
     assert update_card(text, "F", curve_row(1, result(0.1)), Path("c.md")) == \
@@ -79,6 +89,7 @@ def test_evaluate_card_writes_the_measured_figures_into_the_models_card(gan_copy
     measured = json.loads(capsys.readouterr().out)
     text = (gan_copy / "MODEL_CARD.md").read_text()
     assert measured["card"] == str(gan_copy / "MODEL_CARD.md")
+    assert measured["samples"] == str(gan_copy / "samples.png")  # its sample grid drawn again beside it
     assert text.startswith(PROSE_TOP) and text.endswith(PROSE_BOTTOM)
     free, asked = measured["unconditional"], measured["conditional"]
     assert f"| no label | 20 | {free['confident']:.1%} | {free['coverage']}/10 |" in text

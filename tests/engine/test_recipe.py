@@ -27,7 +27,7 @@ def test_json_round_trip_keeps_every_field():
     recipe = Recipe(model="digits", sampler="DDIM", steps=12, seed=7, batch=3, guidance=4.5, eta=0.5, label="3",
                     device="cpu")
     text = recipe.to_json()
-    assert json.loads(text)["noisescope_recipe"] == 2
+    assert json.loads(text)["noisescope_recipe"] == 3
     assert json.loads(text)["conditioning"] == {"kind": "class", "label": "3"}
     assert Recipe.from_json(text) == recipe
     assert recipe.sampler == "ddim"  # display names resolve to ids
@@ -173,10 +173,11 @@ def test_schedule_type_is_checked_against_the_sampler():
 def test_version_1_recipes_migrate():
     recipe = Recipe.from_dict(V1_LABELLED)
     assert recipe == Recipe(model="digits-diffusion", family="diffusion", sampler="ddim", steps=4, seed=1234,
-                            batch=2, guidance=5.5, eta=0.5, label="7", device="cpu")
+                            batch=2, guidance=5.5, eta=0.5, label="7", device="cpu",
+                            guide_model="none")  # written before autoguidance: it ran without a guide
     unlabelled = Recipe.from_dict({**V1_LABELLED, "label": None, "guidance": 3.0, "eta": 0.0})
     assert unlabelled.conditioning == Unconditional() and unlabelled.guidance is None  # 3 meant "unset"
     assert Recipe.from_dict({**V1_LABELLED, "guidance": 3.0}).guidance == 3.0  # with a label it was asked for
-    assert Recipe.from_json(json.dumps(V1_LABELLED)).to_dict()["noisescope_recipe"] == 2
-    with pytest.raises(InvalidRecipe, match="version 3 .* a newer Noisescope wrote it"):
-        Recipe.from_dict({**V1_LABELLED, "noisescope_recipe": 3})
+    assert Recipe.from_json(json.dumps(V1_LABELLED)).to_dict()["noisescope_recipe"] == 3
+    with pytest.raises(InvalidRecipe, match="version 4 .* a newer Noisescope wrote it"):
+        Recipe.from_dict({**V1_LABELLED, "noisescope_recipe": 4})

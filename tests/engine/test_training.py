@@ -37,7 +37,7 @@ def train(family: str, data: Path, tmp: Path, *extra: str) -> int:
 
 
 def sample(folder: Path, family: str) -> np.ndarray:
-    label = None if family == "vae" else "3"
+    label = "3"  # the VAE too: its fitted latent prior has the digits' classes
     recipe = Recipe(model=str(folder), steps=2, batch=2, label=label, device="cpu")
     events = list(run(recipe, cache=ModelCache(), previews=False))
     assert not isinstance(events[-1], Failed), events[-1]
@@ -52,6 +52,11 @@ def test_trainer_writes_a_model_engine_run_samples_from(family, tiny_data, tmp_p
     assert config["family"] == family and config["training"]["steps"] == 3
     assert config["training"]["arguments"]["command"].startswith(f"noisescope train {family} --steps 3")
     assert {"description", "data", "licence"} <= set(config)
+    if family == "vae":  # exported with a latent prior fitted to its training digits (20: half held out)
+        assert config["latent_prior"] == "class_gaussians" and config["labels"] == [str(c) for c in range(10)]
+        assert config["training"]["latent_prior"]["images"] == 20
+        assert {"latent_prior.means", "latent_prior.scale_tril", "latent_prior.weights"} <= set(
+            load_file(str(tmp_path / "model" / "model.safetensors")))
     images = sample(tmp_path / "model", family)
     assert images.shape == (2, 32, 32, 1) and images.dtype == np.uint8
     assert (tmp_path / "checkpoints" / f"digits-{family}-latest.pt").is_file()

@@ -16,14 +16,16 @@ from engine.history import History
 from tests.engine.helpers import finished_images
 
 V1 = Path(__file__).resolve().parents[1] / "fixtures" / "v1"
+# Written before autoguidance: they ran without a guide model, and read so (unset would now mean the default guide).
 LABELLED = Recipe(model="digits-diffusion", family="diffusion", sampler="ddim", steps=4, seed=1234, batch=2,
-                  guidance=5.5, eta=0.5, label="7", device="cpu")
+                  guidance=5.5, eta=0.5, label="7", device="cpu", guide_model="none")
 UNLABELLED = Recipe(model="digits-diffusion", family="diffusion", sampler="dpmpp_2m", steps=3, seed=42,
-                    device="cpu")
+                    device="cpu", guide_model="none")
 
 
 def _decoded(name: str) -> Recipe:
-    return Recipe(model=name, family=name.removeprefix("digits-"), sampler="none", steps=1, seed=7, device="cpu")
+    return Recipe(model=name, family=name.removeprefix("digits-"), sampler="none", steps=1, seed=7, device="cpu",
+                  guide_model="none")
 
 
 EXPECTED = {
@@ -66,7 +68,10 @@ def test_v1_a1111_text_restores_what_it_names(name):
         if expected.label is None:  # v1 wrote `CFG scale: 3` on unguided runs too; it is taken and means nothing
             assert recipe.guidance == 3.0
             recipe = recipe.replace(guidance=None)
-        assert recipe.replace(family="diffusion", seed=expected.seed) == expected.replace(width=32, height=32)
+        # The text names no guide model (none existed): unset, the model's default. The file's own recipe
+        # (test_every_v1_file_restores_its_recipe) says none, and is what a dropped file restores first.
+        assert recipe.replace(family="diffusion", seed=expected.seed) == expected.replace(width=32, height=32,
+                                                                                          guide_model=None)
         assert recipe.seed == seed
     else:
         # issue 12: the family a one-pass model writes as its Sampler reads back (no sampler, that family)

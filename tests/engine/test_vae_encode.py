@@ -57,3 +57,26 @@ def test_the_vae_encodes_a_drawing_and_its_reconstruction_resembles_it():
 def test_a_model_without_an_encoder_says_what_to_do_instead(model, message):
     with pytest.raises(InvalidRecipe, match=message):
         encode_image(model, mnist_like(drawn_one()), device="cpu")
+
+
+def test_an_encode_after_a_run_reuses_the_model_the_run_loaded(monkeypatch):
+    """run() with no cache of its own and encode_image share engine.model_cache.shared_model_cache()."""
+    import engine.model_cache
+    from engine.events import Finished
+    from engine.model_cache import shared_model_cache
+    from engine.recipe import Recipe
+    from engine.run import run
+
+    events = list(run(Recipe(model="digits-vae", device="cpu"), previews=False))
+    assert isinstance(events[-1], Finished)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded again")
+
+    monkeypatch.setattr(engine.model_cache, "load_model", no_loading)
+    encoded = encode_image("digits-vae", mnist_like(drawn_one()), device="cpu")
+    assert encoded.z.shape == (16,)
+    assert shared_model_cache() is shared_model_cache()
+    shared_model_cache().clear()  # the next load is a load: no_loading says so
+    with pytest.raises(AssertionError, match="loaded again"):
+        encode_image("digits-vae", mnist_like(drawn_one()), device="cpu")

@@ -73,15 +73,21 @@ def test_the_diffusion_column_scrubs_and_the_decoders_keep_their_one_image(qtbot
     assert grab.width() > 0 and grab.height() >= view.grid.heightForWidth(view.grid.width())
 
 
-def test_cancel_stops_the_families_and_the_window_stays_usable(qtbot, studio):
-    vm = studio.view_model
-    vm.form.set_field("model", "tiny-diffusion")
-    vm.form.set_field("steps", 1000)
+def cancel_families_after_two_steps(qtbot, studio):
+    """Starts a long families run on the tiny diffusion model, cancels it two steps in, waits for it to end."""
+    studio.view_model.form.set_field("model", "tiny-diffusion")
+    studio.view_model.form.set_field("steps", 1000)
     task = studio.families.run_families()
     view = studio.families.view
     qtbot.waitUntil(lambda: bool(view.columns) and len(view.columns[0].view) >= 2, timeout=15_000)
     view.cancel.click()
     qtbot.waitUntil(task.done, timeout=10_000)
+    return task, view
+
+
+def test_cancel_stops_the_families_and_the_window_stays_usable(qtbot, studio):
+    task, view = cancel_families_after_two_steps(qtbot, studio)
+    vm = studio.view_model
     assert [c.state for c in view.columns] == ["cancelled", "cancelled", "cancelled"]
     assert view.run.isEnabled() and not view.cancel.isEnabled() and "(cancelled)" in view.account.text()
     assert vm.status.error is None and not vm.status.busy  # the main run state was never touched
@@ -144,3 +150,58 @@ def test_the_view_fits_a_narrow_dock_and_resizing_settles(qtbot):
         assert body.width() <= viewport.width(), width
         assert view.grid.minimumHeight() == view.grid.heightForWidth(view.grid.width())
     assert not view.grid.grab().isNull()  # empty columns paint their placeholders
+
+
+def as_run(form):
+    """The form's recipe as Generate runs it (the model's family and defaults filled in)."""
+    return form.build_recipe().check_against_model(form.model_info())
+
+
+def test_the_families_runs_are_one_group_in_the_gallery_and_each_restores_its_recipe(qtbot, studio):
+    from tests.gui.test_history_wiring import gallery_of, runs_shown
+
+    gallery = gallery_of(qtbot, studio)  # the history is open: the runs are recorded
+    vm = studio.view_model
+    vm.form.set_field("model", "tiny-diffusion")
+    vm.form.set_field("steps", 2)
+    studio.families.view.label.setCurrentIndex(studio.families.view.label.findData("3"))
+    studio.families.view.first_seed.setValue(30)
+    studio.families.view.count.setValue(2)
+    view = run_families(qtbot, studio)
+    history = studio.history.history
+    qtbot.waitUntil(lambda: "in the Gallery as families #" in studio.window.statusBar().currentMessage(),
+                    timeout=10_000)
+    (group,) = history.list_sweeps()
+    runs = history.list_runs(sweep=group.id)
+    assert group.kind == "families" and group.title() == (
+        f"Families #{group.id} · 3 runs · label 3, seeds 30-31: tiny-diffusion, tiny-vae, tiny-gan")
+    assert [run.recipe() for run in runs] == [column.recipe for column in view.columns]  # as run, one each
+    assert [group.cell_label(run.sweep_cell) for run in runs] == ["tiny-diffusion", "tiny-vae", "tiny-gan"]
+    qtbot.waitUntil(lambda: len(runs_shown(gallery)) == 3, timeout=10_000)
+    row = gallery.model.row_of(runs[1].id)
+    assert f"▦ families #{group.id}: tiny-vae" in gallery.model.data(gallery.model.index(row))
+    assert gallery.sweep_filter.findData(group.id) > 0  # the group filter lists it
+
+    gallery.select_run(runs[0].id)  # the diffusion run opens for scrubbing, its recipe in the controls
+    gallery.open_button.click()
+    qtbot.waitUntil(lambda: vm.view.trajectory is not None and vm.view.trajectory.recipe == runs[0].recipe(),
+                    timeout=10_000)
+    assert len(vm.view) == 2 and as_run(vm.form) == runs[0].recipe()
+    gallery.select_run(runs[1].id)  # the VAE's: its unconditional recipe (the view's label is the diffusion's)
+    gallery.open_button.click()
+    qtbot.waitUntil(lambda: vm.view.trajectory.recipe == runs[1].recipe(), timeout=10_000)
+    assert vm.form.fields.model == "tiny-vae" and as_run(vm.form) == runs[1].recipe()
+    np.testing.assert_array_equal(vm.view.trajectory.final, view.columns[1].view.trajectory.final)
+
+
+def test_a_cancelled_families_run_keeps_the_steps_made_in_the_history(qtbot, studio):
+    from tests.gui.test_history_wiring import gallery_of
+
+    gallery_of(qtbot, studio)
+    task, view = cancel_families_after_two_steps(qtbot, studio)
+    history = studio.history.history
+    qtbot.waitUntil(lambda: bool(history.list_sweeps()), timeout=10_000)
+    (group,) = history.list_sweeps()
+    (run,) = history.list_runs(sweep=group.id)  # the diffusion run stopped midway; the others never ran
+    assert run.outcome == "cancelled" and run.recipe().steps == 1000 and run.sweep_cell == 0
+    assert "1 of 3 runs" in group.title()

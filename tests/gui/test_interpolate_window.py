@@ -158,3 +158,43 @@ def test_quitting_during_an_interpolation_stops_it_promptly(qtbot, studio):
     qtbot.waitUntil(lambda: bool(studio.interpolate.images), timeout=10_000)
     assert studio.close() and not studio.adapter.worker_alive  # the frame running stopped at its next step
     assert studio.interpolate.job is None or studio.interpolate.job.cancel.is_set()
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_the_frames_made_are_one_group_in_the_gallery_and_each_restores_its_recipe(qtbot, studio, monkeypatch,
+                                                                                  cancelled):
+    from tests.gui.test_history_wiring import gallery_of, runs_shown
+
+    gallery = gallery_of(qtbot, studio)  # the history is open: the frames are recorded
+    dialog = interpolate_dialog(qtbot, studio, "5, 6", between=2, steps=60 if cancelled else 2)
+    wiring = studio.interpolate
+    if cancelled:  # stopped during the third frame: the two done are kept, in the history too
+        original = wiring._arrived
+
+        def watch(items):
+            original(items)
+            if len(wiring.images) >= 2 and wiring.job is not None and not wiring.job.cancel.is_set():
+                dialog.cancel_button.click()
+
+        monkeypatch.setattr(wiring, "_arrived", watch)
+    run_to_end(qtbot, studio)
+    made = sorted(wiring.images)
+    assert made == ([0, 1] if cancelled else [0, 1, 2, 3])
+    qtbot.waitUntil(lambda: "In the Gallery as interpolation #" in dialog.note.text(), timeout=10_000)
+    history = studio.history.history
+    (group,) = history.list_sweeps()
+    runs = history.list_runs(sweep=group.id)
+    assert group.kind == "interpolation" and [run.sweep_cell for run in runs] == made
+    assert group.title().startswith(f"Interpolation #{group.id} · {'2 of 4' if cancelled else '4'} frames · ")
+    assert [run.recipe() for run in runs] == [wiring.recipes[i] for i in made]
+    assert [group.cell_label(run.sweep_cell) for run in runs] == [wiring.plan.frames[i].label for i in made]
+    qtbot.waitUntil(lambda: len(runs_shown(gallery)) == len(made), timeout=10_000)
+    caption = gallery.model.data(gallery.model.index(gallery.model.row_of(runs[1].id)))
+    assert f"▦ interpolation #{group.id}: seed 5 → 6, t=0.3333" in caption
+
+    vm = studio.view_model
+    gallery.select_run(runs[1].id)  # a frame between the seeds: its variation seed and strength come back
+    gallery.open_button.click()
+    qtbot.waitUntil(lambda: vm.form.fields.variation_strength == 0.3333, timeout=10_000)
+    restored = vm.form.build_recipe().check_against_model(vm.form.model_info())  # as Generate runs it
+    assert restored == runs[1].recipe() and (restored.seed, restored.variation_seed) == (5, 6)

@@ -134,6 +134,26 @@ def test_a_restored_text_recipe_fills_the_prompt_boxes(panel):
     assert panel.size_preset.combo.currentText() == "Custom"
 
 
+def test_a_restored_prompt_blend_is_kept_shown_and_dropped_when_the_prompt_is_edited(panel):
+    """An interpolation frame between prompts restores whole: its blend is in the recipe Generate runs
+    and said under the prompt; typing another prompt makes it a plain prompt again."""
+    form, note = panel.recipe_form, panel.blend_note
+    frame = Recipe(model="tiny-sd", conditioning=TextPrompt("a red cat", "blurry", "a blue dog", 0.3333), seed=7)
+    assert not panel.form.isRowVisible(note)
+    form.use_recipe(frame)
+    assert panel.controls["prompt"].box.toPlainText() == "a red cat"
+    assert form.build_recipe().conditioning == frame.conditioning  # not only the first prompt
+    assert panel.form.isRowVisible(note) and "0.3333 of the way towards “a blue dog”" in note.text()
+    form.use_recipe(frame.replace(conditioning=TextPrompt("a green frog")))  # a plain recipe clears it
+    assert form.build_recipe().conditioning == TextPrompt("a green frog") and not panel.form.isRowVisible(note)
+    form.use_recipe(frame)
+    panel.controls["prompt"].box.setPlainText("a red cat, sitting")  # as typed
+    assert form.build_recipe().conditioning == TextPrompt("a red cat, sitting", "blurry")
+    assert not panel.form.isRowVisible(note) and note.text() == ""
+    form.restore_fields({"blend_to": "", "blend": 0.5})  # a saved pair that does not fit: a plain prompt
+    assert form.build_recipe().conditioning == TextPrompt("a red cat, sitting", "blurry")
+
+
 def test_a_text_models_form_fits_a_small_window_and_scrolls(panel, qtbot):
     """A text model's form (prompts, size, preview, More) is taller than a 700 px window: it scrolls,
     Generate stays in view, and no field is cut off on the right of a 270 px panel."""

@@ -5,8 +5,18 @@ config.json:
     name, family (diffusion | vae | gan), architecture, architecture_config, weights
     height, width, channels, labels (class names or null)
     diffusion: scheduler (a diffusers scheduler config), null_label (class id meaning "no label"),
-               default_guidance (optional; 3.0 when a null label was trained)
+               default_guidance (optional; 3.0 when a null label was trained),
+               default_guide (optional): {"model": NAME, "guidance": W}, the weaker model that guides
+               this one (autoguidance, engine/autoguidance.py) when no label is asked, with weight W
     vae / gan: latent_dim
+    vae (optional): latent_prior: "class_gaussians" when the VAE samples from a prior fitted to its
+               encoded training images (engine/models/latent_prior.py), one Gaussian per class; it
+               needs labels (the classes, K of them). Its tensors are in the weights file beside the
+               module's, float32: latent_prior.means (K, D), latent_prior.scale_tril (K, D, D; lower-
+               triangular, positive diagonal: the Cholesky factor of each class's covariance) and
+               latent_prior.weights (K,; >= 0, how often each class is drawn when no label is asked),
+               D = latent_dim. The decoder takes no label: a label picks the class's Gaussian.
+               `noisescope fit-prior FOLDER` writes them (and training.latent_prior, how they were fitted).
     pipeline (optional): the pipeline key, when not the family's default
     description, training, data, licence: for people and model cards
 """
@@ -33,10 +43,14 @@ from engine.models.info import ModelInfo
 from engine.models.model_files import MAX_CONFIG_BYTES, read_json_object
 from engine.models.model_files import regular_file as _regular_file
 from engine.models.safetensors_header import safetensors_parameter_count
+from engine.recipe_fields import MAX_GUIDANCE
 
 FORMAT = "noisescope-model"
 CONFIG_NAME = "config.json"
 DEFAULT_GUIDANCE = 3.0  # what the bundled digits model was tuned for
+PRIOR_KIND = "class_gaussians"  # the one latent_prior a config may name
+PRIOR_PREFIX = "latent_prior."  # its tensors' keys in the weights file: not part of the module
+PRIOR_KEYS = tuple(PRIOR_PREFIX + name for name in ("means", "scale_tril", "weights"))
 
 
 def is_bundled_folder(folder: Path) -> bool:
@@ -90,6 +104,45 @@ def _check_values(config: dict[str, Any], path: Path) -> None:
         raise ModelLoadError(f"{path}: labels must be a list of at most {MAX_CLASSES:,} class names, or null")
     if config.get("null_label") is not None:
         whole(config["null_label"], "null_label", path, 0, MAX_CLASSES)
+    _check_prior(config, path)
+    _check_default_guide(config, path)
+
+
+def _check_prior(config: dict[str, Any], path: Path) -> None:
+    prior = config.get("latent_prior")
+    if prior is None:
+        return
+    if config["family"] != Family.VAE:
+        raise ModelLoadError(f"{path}: latent_prior is for a VAE; a {config['family']} model samples its own way, "
+                             "so remove it")
+    if prior != PRIOR_KIND:
+        raise ModelLoadError(f"{path}: latent_prior must be {PRIOR_KIND!r} (or absent), not {prior!r}")
+    if not config.get("labels"):
+        raise ModelLoadError(f"{path}: latent_prior {PRIOR_KIND!r} needs labels, one per Gaussian (the classes "
+                             "it was fitted to); run `noisescope fit-prior` on the folder to write both")
+
+
+def _check_default_guide(config: dict[str, Any], path: Path) -> None:
+    guide = config.get("default_guide")
+    if guide is None:
+        return
+    example = '{"model": "digits-diffusion-early", "guidance": 3.0}'
+    if config["family"] != Family.DIFFUSION:
+        raise ModelLoadError(f"{path}: default_guide is for a diffusion model (autoguidance); a {config['family']} "
+                             "model makes its image in one pass, so remove it")
+    if not isinstance(guide, dict) or set(guide) != {"model", "guidance"}:
+        raise ModelLoadError(f"{path}: default_guide must be an object with model and guidance, like {example}, "
+                             f"not {guide!r:.200}")
+    model, weight = guide["model"], guide["guidance"]
+    if not isinstance(model, str) or not model.strip() or model.strip().lower() == "none":
+        raise ModelLoadError(f"{path}: default_guide's model must name a model (see `noisescope models`), "
+                             f"not {model!r}")
+    if model == config["name"]:
+        raise ModelLoadError(f"{path}: default_guide names the model itself; a model cannot guide itself: name "
+                             "a weaker checkpoint of it")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= MAX_GUIDANCE:
+        raise ModelLoadError(f"{path}: default_guide's guidance must be a number from 0 to {MAX_GUIDANCE:g}, "
+                             f"not {weight!r}")
 
 
 def _check_agreement(config: dict[str, Any], path: Path) -> None:
@@ -149,12 +202,22 @@ def bundled_info(folder: Path, origin: str) -> ModelInfo:
         supports_guidance=config.get("null_label") is not None,
         requires_label=bool(labels) and family == Family.DIFFUSION and config.get("null_label") is None,
         latent_dim=config.get("latent_dim"),
-        parameters=safetensors_parameter_count(weights) if weights.suffix.lower() == ".safetensors" else None,
+        parameters=parameter_count(weights),
         description=str(config.get("description", "")),
         pipeline=str(config.get("pipeline", "")),
         default_guidance=_default_guidance(config, folder / CONFIG_NAME),
         train_timesteps=config["scheduler"].get("num_train_timesteps", 1000) if family == Family.DIFFUSION else None,
+        latent_prior=config.get("latent_prior"),
+        default_guide=config["default_guide"]["model"] if config.get("default_guide") else None,
+        default_guide_guidance=float(config["default_guide"]["guidance"]) if config.get("default_guide") else None,
     )
+
+
+def parameter_count(weights: Path) -> int | None:
+    """The module's values in a safetensors file (a latent prior's tensors are not the module's)."""
+    if weights.suffix.lower() != ".safetensors":
+        return None
+    return safetensors_parameter_count(weights, skip_prefix=PRIOR_PREFIX)
 
 
 class NoisescopeFormat:

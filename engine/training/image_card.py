@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import write_atomically
-from engine.training.model_card import CardError, _span
+from engine.training.model_card import CardError, marked_span
 
 BLOCK = ("<!-- card:start -->", "<!-- card:end -->")
 CURVE_ROWS = 12  # the loss table stays short; config.json holds up to 40 points
@@ -69,7 +69,7 @@ def new_image_card(config: dict[str, Any]) -> str:
 def write_image_card(path: Path, config: dict[str, Any], parameters: int | None, grid: str | None) -> Path:
     """Create the card at `path`, or replace its generated block (CardError for a card without one)."""
     text = path.read_text(encoding="utf-8") if path.exists() else new_image_card(config)
-    span = _span(text, BLOCK, path)
+    span = marked_span(text, BLOCK, path)
     if span is None:
         raise CardError(f"{path}: no generated block: put the lines {BLOCK[0]} and {BLOCK[1]} where the "
                         "data, training and samples belong")

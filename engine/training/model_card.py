@@ -79,7 +79,8 @@ def merge_curve(block: str, row: str) -> str:
     return "\n".join([CURVE_HEADER, *rows])
 
 
-def _span(text: str, markers: tuple[str, str], where: Path) -> tuple[int, int] | None:
+def marked_span(text: str, markers: tuple[str, str], where: Path) -> tuple[int, int] | None:
+    """Offsets of the text between a card's start and end markers; None when it has neither."""
     start, end = text.find(markers[0]), text.find(markers[1])
     if start < 0 and end < 0:
         return None
@@ -90,12 +91,12 @@ def _span(text: str, markers: tuple[str, str], where: Path) -> tuple[int, int] |
 
 def update_card(text: str, figures: str, row: str | None, where: Path) -> str:
     """`text` with its figures block replaced and, if it has a curve block, `row` merged into the curve."""
-    span = _span(text, FIGURES, where)
+    span = marked_span(text, FIGURES, where)
     if span is None:
         raise CardError(f"{where}: no figures block: put the lines {FIGURES[0]} and {FIGURES[1]} "
                         "where the measured figures belong")
     text = f"{text[:span[0]]}\n{figures}\n{text[span[1]:]}"
-    curve = _span(text, CURVE, where)
+    curve = marked_span(text, CURVE, where)
     if curve is not None and row is not None:
         text = f"{text[:curve[0]]}\n{merge_curve(text[curve[0]:curve[1]], row)}\n{text[curve[1]:]}"
     return text

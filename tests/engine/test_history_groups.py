@@ -112,6 +112,13 @@ def test_the_cli_records_an_interpolations_frames_as_one_group_with_its_sheet(ca
     assert [json.loads(run.recipe_json) for run in runs] == [frame["recipe"] for frame in summary["frames"]]
     assert [group.cell_label(run.sweep_cell) for run in runs] == [frame["label"] for frame in summary["frames"]]
     assert group.grid_path == next(path for path in summary["files"] if path.endswith(".png"))
+    code, out, err = run_cli(capsys, "history")  # each frame says which group it is and which frame
+    assert code == 0, err
+    assert [line.split("  interpolation ")[1] for line in out.splitlines()] == [
+        f"{group.id}: {frame['label']}" for frame in reversed(summary["frames"])]
+    code, out, err = run_cli(capsys, "history", "--json")
+    assert [(run["group_id"], run["group_cell"]) for run in json.loads(out)["runs"]] == [
+        (group.id, cell) for cell in (2, 1, 0)]
     code, out, err = run_cli(capsys, "interpolate", "--model", str(tiny_models["vae"]), "--device", "cpu",
                              "--seeds", "4,5", "--frames-between", "1", "--out", str(tmp_path), "--no-history")
     assert code == 0, err

@@ -86,7 +86,7 @@ def make_studio(qtbot, event_loop_qt, settings):
         studio.close()
         # A model load cannot be interrupted, so close() may leave the worker to finish one (a test that
         # changed the model just before it ended, on a busy machine); it must still end on its own.
-        qtbot.waitUntil(lambda: not studio.adapter.worker_alive, timeout=30_000)
+        qtbot.waitUntil(lambda adapter=studio.adapter: not adapter.worker_alive, timeout=30_000)
 
 
 @pytest.fixture

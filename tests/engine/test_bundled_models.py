@@ -49,16 +49,16 @@ def test_digits_vae_draws_the_digit_asked_through_its_fitted_prior():
 
 
 def test_digits_diffusion_is_autoguided_by_its_early_checkpoint_without_a_label():
-    """Its no-label samples are guided by digits-diffusion-early (the 13,000-step checkpoint, bundled for it)."""
+    """Its no-label samples are guided by digits-diffusion-early (its 6,000-step checkpoint, bundled for it)."""
     from engine.autoguidance import guide_problem
 
     info, early = find_model("digits-diffusion"), find_model("digits-diffusion-early")
-    assert (info.default_guide, info.default_guide_guidance) == ("digits-diffusion-early", 3.0)
+    assert (info.default_guide, info.default_guide_guidance) == ("digits-diffusion-early", 4.0)
     assert guide_problem(info, early) is None and early.default_guide is None
     assert early.parameters == info.parameters  # the same network, trained less
     events = list(run(Recipe(steps=3, batch=2, seed=1, device="cpu"), cache=ModelCache()))
     assert isinstance(events[-1], Finished), events[-1]
-    assert (events[-1].recipe.guide_model, events[-1].recipe.guidance) == ("digits-diffusion-early", 3.0)
+    assert (events[-1].recipe.guide_model, events[-1].recipe.guidance) == ("digits-diffusion-early", 4.0)
     assert events[1].noise_uncond is not None  # the guidance panes: model and guide
     labelled = Recipe(label="4").check_against_model(info)
     assert (labelled.guide_model, labelled.guidance) == ("none", 3.0)  # a label: classifier-free guidance

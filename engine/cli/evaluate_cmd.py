@@ -34,10 +34,11 @@ CARD_NAME = "MODEL_CARD.md"  # --card with no path: this file in the model's fol
 
 def _row(name: str, figures: dict[str, Any]) -> str:
     accuracy = figures.get("label_accuracy")
-    copies = figures.get("copies")
+    copies, memorised = figures.get("copies"), figures.get("memorised")
     return (f"{name:28} {figures['samples']:7d} {figures['confident']:9.1%} {figures['coverage']:5d}/10 "
             f"{'' if accuracy is None else f'{accuracy:.1%}':>9} {figures['nearest_train_median']:8.2f} "
-            f"{'' if copies is None else f'{copies:.1%}':>7}  {figures['histogram']}")
+            f"{'' if copies is None else f'{copies:.1%}':>7} {'' if memorised is None else f'{memorised:.1%}':>9}"
+            f"  {figures['histogram']}")
 
 
 def run_evaluate(args) -> int:
@@ -77,7 +78,7 @@ def run_evaluate(args) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"{'':28} {'samples':>7} {'conf>0.9':>9} {'cover':>8} {'label acc':>9} {'nn dist':>8} {'copies':>7}  classes")
+    print(f"{'':28} {'samples':>7} {'conf>0.9':>9} {'cover':>8} {'label acc':>9} {'nn dist':>8} {'copies':>7} {'memorised':>9}  classes")
     print(_row("real held-out digits", real))
     print(_row(f"{result['model']} (no label)", result["unconditional"]))
     if "unguided" in result:

@@ -36,15 +36,15 @@ def _row(name: str, figures: dict[str, Any]) -> str:
     classes = " ".join(str(count) for count in figures["histogram"])
     return (f"| {name} | {figures['samples']} | {_percent(figures['confident'])} | {figures['coverage']}/10 | "
             f"{_percent(figures.get('label_accuracy'))} | {figures['nearest_train_median']:.2f} | "
-            f"{_percent(figures.get('copies'))} | {classes} |")
+            f"{_percent(figures.get('copies'))} | {_percent(figures.get('memorised'))} | {classes} |")
 
 
 def figures_block(result: dict[str, Any], how: str) -> str:
     """The figures table (real digits, no label, label asked; for a VAE with a fitted latent prior also its
     standard prior) under `how`, the line saying how it was measured."""
     lines = [how, "",
-             "| | samples | conf>0.9 | cover | label acc | nn dist | copies | classes 0-9 |",
-             "|---|---|---|---|---|---|---|---|",
+             "| | samples | conf>0.9 | cover | label acc | nn dist | copies | memorised | classes 0-9 |",
+             "|---|---|---|---|---|---|---|---|---|",
              _row("real held-out digits", result["real_reference"]),
              _row("no label", result["unconditional"])]  # as users get it: autoguided, if the model has a guide
     if "unguided" in result:  # the model alone, no guide: what autoguidance gains

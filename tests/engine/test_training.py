@@ -139,6 +139,23 @@ def test_evaluation_flags_copies_of_training_images(tiny_data):
     copied = figures(train_set.images[:10], classifier, train_set, real_floor=real["first_percentile_nearest"])
     assert copied["nearest_train_median"] == 0 and copied["copies"] == 1.0
     assert sum(copied["histogram"]) == 10 and 0 <= copied["confident"] <= 1
+    assert copied["memorised"] == 1.0  # each is nearer one training image than any other, by far
+
+
+def test_memorised_asks_for_one_training_image_far_nearer_than_the_rest():
+    from engine.training.classifier import DigitClassifier
+    from engine.training.data import Digits
+    from engine.training.evaluate import figures
+
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 13:15] = 255  # a plain 1
+    shifted = np.roll(bar, 1, axis=1)
+    train_set = Digits(np.stack([bar, shifted, np.full((28, 28), 255, np.uint8)]), np.array([1, 1, 8]))
+    near_two = ((bar.astype(np.uint16) + shifted) // 2).astype(np.uint8)  # halfway between the two training 1s
+    one_copy = bar.copy()
+    one_copy[0, 0] = 40  # all but the same as the first, far from the second
+    result = figures(np.stack([near_two, one_copy]), DigitClassifier(width=4).eval(), train_set)
+    assert result["memorised"] == 0.5
 
 
 def test_evaluate_command_prints_figures(tiny_data, tmp_path, capsys):

@@ -5,7 +5,7 @@ each is one group in the history, its runs captioned with their place in it.
 
 Settings and the history go to a temp folder. Writes groups-WxH-families.png (the Gallery raised,
 all runs), -families-filtered.png (the group filter on the families), -interpolation.png (the
-interpolation window and the Gallery filtered to its frames).
+interpolation window and the Gallery filtered to its frames by its Show in Gallery button).
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: not wiring.running)
     wait(lambda: "In the Gallery as interpolation #" in dialog.note.text(), timeout=30)
     groups = history.history.list_sweeps()
-    refreshed = history.gallery.show_sweep(groups[0].id)
-    wait(lambda: refreshed is None or refreshed.done())
+    wait(dialog.gallery_button.isEnabled)
+    dialog.gallery_button.click()  # as a person would: Show in Gallery
+    wait(lambda: history.gallery.sweep_filter.currentData() == groups[0].id)
     wait(lambda: False, timeout=0.3)
     grab(dialog, args.out / f"{stem}-interpolation-dialog.png")
     grab(window, args.out / f"{stem}-interpolation.png")

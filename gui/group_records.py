@@ -46,6 +46,17 @@ def interpolation_group(plan, history) -> int:
     return record_interpolation(history, plan)
 
 
+def show_group_in_gallery(history_wiring, group_id: int | None):
+    """The Gallery filtered to one group's runs, in their order, its dock brought up; returns the
+    refresh task (None: no gallery or no group)."""
+    gallery = history_wiring.gallery if history_wiring is not None else None
+    if gallery is None or group_id is None:
+        return None
+    history_wiring.dock.show()
+    history_wiring.dock.raise_()
+    return gallery.show_sweep(group_id)
+
+
 def stopped(trajectory):
     """A run cancelled by its task (the engine no longer says so) as the history records a cancelled
     run: the steps it made; None when it made none."""

@@ -84,6 +84,8 @@ class InterpolateDialog(SideWindow):
         self.frame_ms.setToolTip("How long each frame shows, here and in the exported video")
         self.export_button = QPushButton("Export…", objectName="interpolateExport")
         self.export_button.setToolTip("Save the frames as MP4, WebP or GIF, every frame's recipe inside")
+        self.gallery_button = QPushButton("Show in Gallery", objectName="interpolateGallery")
+        self.gallery_button.setToolTip("The Gallery shows only this interpolation's frames, in their order")
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
@@ -101,7 +103,10 @@ class InterpolateDialog(SideWindow):
         column.addLayout(form)
         column.addWidget(self.summary)
         self.add_run_controls()
-        column.addWidget(self.export_button)
+        after = QHBoxLayout()
+        after.addWidget(self.export_button, 1)
+        after.addWidget(self.gallery_button, 1)
+        column.addLayout(after)
         column.addWidget(self.note)
         column.addStretch(1)
 

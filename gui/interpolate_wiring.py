@@ -33,7 +33,7 @@ from engine.kinds import Family
 from engine.samplers.registry import SAMPLERS
 from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
-from gui.group_records import GroupRecorder, interpolation_group
+from gui.group_records import GroupRecorder, interpolation_group, show_group_in_gallery
 from gui.interpolate_dialog import InterpolateDialog
 from gui.interpolate_job import FRAME, FrameCounts, InterpolateJob
 from gui.recipe_summary import recipe_summary
@@ -73,6 +73,7 @@ class InterpolateWiring(SideWindowWiring):
         dialog.run_button.clicked.connect(self.run)
         dialog.cancel_button.clicked.connect(self.cancel)
         dialog.export_button.clicked.connect(self.ask_export)
+        dialog.gallery_button.clicked.connect(self.show_in_gallery)
         dialog.play_button.toggled.connect(self.play)
         dialog.slider.valueChanged.connect(self.show_frame)
         dialog.strip.currentRowChanged.connect(lambda row: row >= 0 and dialog.slider.setValue(row))
@@ -201,6 +202,11 @@ class InterpolateWiring(SideWindowWiring):
         group = await self.records.settled()
         if self.dialog is not None and group is not None and self.dialog.note.text() == note:
             self.dialog.note.setText(f"{note} In the Gallery as interpolation #{group}.")
+        self._show_state()
+
+    def show_in_gallery(self):
+        """The Gallery filtered to this interpolation's frames, its dock brought up; returns the refresh task."""
+        return show_group_in_gallery(self.records.history_wiring, self.records.group["id"])
 
     # -- the player ------------------------------------------------------------------------
     def show_frame(self, position: int) -> None:
@@ -278,6 +284,7 @@ class InterpolateWiring(SideWindowWiring):
         running = self.running
         dialog.show_run(running, self.ready, bool(self.job and self.job.cancel.is_set()), self.counts)
         dialog.export_button.setEnabled(not running and bool(self.images))
+        dialog.gallery_button.setEnabled(not running and self.records.group["id"] is not None)
         dialog.play_button.setEnabled(len(self.frames) > 1)
         for widget in (dialog.seeds, dialog.prompts, dialog.between, dialog.loop):
             widget.setEnabled(not running)

@@ -24,6 +24,7 @@ from engine.kinds import ErrorKind
 from engine.sweep.plan import DEFAULT_MAX_CELLS, SweepPlan, fit_labels, make_plan
 from gui.disk_worker import DiskWorker
 from gui.engine_adapter import EngineAdapter
+from gui.group_records import show_group_in_gallery
 from gui.history_wiring import HistoryWiring
 from gui.recipe_summary import recipe_summary
 from gui.side_window_wiring import SideWindowWiring
@@ -313,12 +314,7 @@ class SweepWiring(SideWindowWiring):
 
     def show_in_gallery(self):
         """The Gallery filtered to this sweep's cells, its dock brought up; returns the refresh task."""
-        gallery, group = self.history.gallery, self.group["id"]
-        if gallery is None or group is None:
-            return None
-        self.history.dock.show()
-        self.history.dock.raise_()
-        return gallery.show_sweep(group)
+        return show_group_in_gallery(self.history, self.group["id"])
 
     def open_cell(self, index: int) -> None:
         run_id = self.run_ids.get(index)

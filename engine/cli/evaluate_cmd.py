@@ -32,10 +32,10 @@ def register(subparsers) -> None:
 CARD_NAME = "MODEL_CARD.md"  # --card with no path: this file in the model's folder
 
 
-def _row(name: str, figures: dict[str, Any]) -> str:
+def _row(name: str, figures: dict[str, Any], width: int) -> str:
     accuracy = figures.get("label_accuracy")
     copies, memorised = figures.get("copies"), figures.get("memorised")
-    return (f"{name:28} {figures['samples']:7d} {figures['confident']:9.1%} {figures['coverage']:5d}/10 "
+    return (f"{name:{width}} {figures['samples']:7d} {figures['confident']:9.1%} {figures['coverage']:5d}/10 "
             f"{'' if accuracy is None else f'{accuracy:.1%}':>9} {figures['nearest_train_median']:8.2f} "
             f"{'' if copies is None else f'{copies:.1%}':>7} {'' if memorised is None else f'{memorised:.1%}':>9}"
             f"  {figures['histogram']}")
@@ -78,15 +78,15 @@ def run_evaluate(args) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"{'':28} {'samples':>7} {'conf>0.9':>9} {'cover':>8} {'label acc':>9} {'nn dist':>8} {'copies':>7} {'memorised':>9}  classes")
-    print(_row("real held-out digits", real))
-    print(_row(f"{result['model']} (no label)", result["unconditional"]))
-    if "unguided" in result:
-        print(_row("no label, unguided", result["unguided"]))
-    if "conditional" in result:
-        print(_row(f"{result['model']} (label asked)", result["conditional"]))
-    if "standard_prior" in result:
-        print(_row("standard prior (plain VAE)", result["standard_prior"]))
+    rows = [("real held-out digits", real), (f"{result['model']} (no label)", result["unconditional"])]
+    rows += [(name, result[key]) for key, name in (("unguided", "no label, unguided"),
+                                                    ("conditional", f"{result['model']} (label asked)"),
+                                                    ("standard_prior", "standard prior (plain VAE)")) if key in result]
+    width = max(len(name) for name, _ in rows)  # a long model name widens the column, not the row
+    print(f"{'':{width}} {'samples':>7} {'conf>0.9':>9} {'cover':>8} {'label acc':>9} {'nn dist':>8} {'copies':>7} "
+          f"{'memorised':>9}  classes")
+    for name, figures in rows:
+        print(_row(name, figures, width))
     if "card" in result:
         print(f"figures written into {result['card']} and samples drawn into {result['samples']}")
     return 0

@@ -161,11 +161,20 @@ def test_memorised_asks_for_one_training_image_far_nearer_than_the_rest():
 def test_evaluate_command_prints_figures(tiny_data, tmp_path, capsys):
     from engine.training.classifier import DigitClassifier, save_classifier
 
-    assert train("vae", tiny_data, tmp_path, "--steps", "1", "--sample-every", "0") == 0
+    assert train("vae", tiny_data, tmp_path, "--steps", "1", "--sample-every", "0",
+                 "--name", "a-vae-with-a-name-longer-than-the-column") == 0
     classifier = save_classifier(DigitClassifier(width=4).eval(), tmp_path / "classifier.safetensors")
     capsys.readouterr()
-    assert main(["evaluate", str(tmp_path / "model"), "--count", "10", "--data", str(tiny_data),
-                 "--classifier", str(classifier), "--json"]) == 0
+    command = ["evaluate", str(tmp_path / "model"), "--count", "10", "--data", str(tiny_data),
+               "--classifier", str(classifier)]
+    assert main([*command, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["family"] == "vae" and result["unconditional"]["samples"] == 10
     assert result["real_reference"]["samples"] == 20
+
+    assert main(command) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    column_end = header.index("samples") + len("samples")
+    name = "a-vae-with-a-name-longer-than-the-column"
+    assert [row.split()[0] for row in rows] == ["real", name, name, "standard"]  # no label, label asked, plain VAE
+    assert [row[column_end - 2:column_end] for row in rows] == ["20", "10", "10", "10"]  # the counts line up

@@ -167,6 +167,7 @@ def test_the_frames_made_are_one_group_in_the_gallery_and_each_restores_its_reci
 
     gallery = gallery_of(qtbot, studio)  # the history is open: the frames are recorded
     dialog = interpolate_dialog(qtbot, studio, "5, 6", between=2, steps=60 if cancelled else 2)
+    assert not dialog.gallery_button.isEnabled()  # nothing made yet
     wiring = studio.interpolate
     if cancelled:  # stopped during the third frame: the two done are kept, in the history too
         original = wiring._arrived
@@ -189,6 +190,10 @@ def test_the_frames_made_are_one_group_in_the_gallery_and_each_restores_its_reci
     assert [run.recipe() for run in runs] == [wiring.recipes[i] for i in made]
     assert [group.cell_label(run.sweep_cell) for run in runs] == [wiring.plan.frames[i].label for i in made]
     qtbot.waitUntil(lambda: len(runs_shown(gallery)) == len(made), timeout=10_000)
+    assert dialog.gallery_button.isEnabled()
+    dialog.gallery_button.click()  # the gallery's group filter on this walk: its frames in order
+    qtbot.waitUntil(lambda: gallery.sweep_filter.currentData() == group.id, timeout=10_000)
+    qtbot.waitUntil(lambda: [run.id for run in runs_shown(gallery)] == [run.id for run in runs], timeout=10_000)
     caption = gallery.model.data(gallery.model.index(gallery.model.row_of(runs[1].id)))
     assert f"▦ interpolation #{group.id}: seed 5 → 6, t=0.3333" in caption
 

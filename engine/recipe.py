@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from engine.models.info import ModelInfo
 
 FAMILIES = tuple(f.value for f in Family)
+DEFAULT_STEPS = 30  # a diffusion recipe's steps when none are asked (the app's, the CLI's, evaluate's)
 SIZE_MULTIPLE = 8  # what a model that takes sizes needs unless its ModelInfo says otherwise
 # Shorthand keywords Recipe(...) and replace(...) take for the conditioning.
 _SHORTHAND = ("label", "prompt", "negative_prompt")
@@ -66,7 +67,7 @@ class Recipe:
     latent_prior: str = FITTED_PRIOR  # a VAE with a fitted prior: draw from it, or from N(0, I) ("standard")
     sampler: str = "dpmpp_2m"
     schedule: str = DEFAULT_SCHEDULE
-    steps: int = 30
+    steps: int = DEFAULT_STEPS
     guidance: float | None = None  # None: the model's own default; with a guide model, the autoguidance weight
     guide_model: str | None = None  # autoguidance's weaker model; None: the model's default, "none": no guide
     seed: int = 0

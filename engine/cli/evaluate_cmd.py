@@ -11,13 +11,15 @@ from typing import Any
 
 from engine.cli.common import UsageError, print_json
 from engine.cli.ray_options import add_ray_options, ray_pool_from_args
+from engine.recipe import DEFAULT_STEPS
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("evaluate", help="quality figures of a digits model (vs real held-out digits)")
     parser.add_argument("model", help="model name (see `noisescope models`) or folder")
     parser.add_argument("--count", type=int, default=500, help="samples to draw (default 500)")
-    parser.add_argument("--steps", type=int, default=25, help="sampler steps for diffusion models")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                        help=f"sampler steps for diffusion models (default {DEFAULT_STEPS}, as the app and generate)")
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled one)")
     parser.add_argument("--classifier", type=Path, help="classifier weights (default: the bundled one); trained and saved there if missing")

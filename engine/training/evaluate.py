@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from engine.model_cache import ModelCache
-from engine.recipe import Recipe
+from engine.recipe import DEFAULT_STEPS, Recipe
 from engine.recipe_fields import NO_GUIDE, STANDARD_PRIOR
 from engine.training.classifier import DigitClassifier, predict
 from engine.training.data import Digits, from_model_output
@@ -94,7 +94,7 @@ def sample_here(requests: list[list[Recipe]]) -> list[np.ndarray]:
 
 
 def evaluate_model(model: Path | str, classifier: DigitClassifier, train: Digits, real: dict[str, Any],
-                   count: int = 500, seed: int = 1000, steps: int = 25, sample: Sampler = sample_here,
+                   count: int = 500, seed: int = 1000, steps: int = DEFAULT_STEPS, sample: Sampler = sample_here,
                    batch: int = 100) -> dict[str, Any]:
     """Figures for unconditional samples and, if the model has labels, for count/10 samples per label.
     `sample` runs all the sampling at once (engine/cluster/ray_evaluate.py spreads it over workers);
@@ -117,6 +117,7 @@ def evaluate_model(model: Path | str, classifier: DigitClassifier, train: Digits
         *rest, unguided = rest
     labelled = rest[:len(info.labels or [])]
     result: dict[str, Any] = {"model": info.name, "family": info.family,
+                              "sampler_steps": steps if info.family == "diffusion" else None,
                               "unconditional": figures(free, classifier, train, real_floor=floor)}
     if info.labels:
         asked = np.repeat(np.arange(len(info.labels)), per_label)

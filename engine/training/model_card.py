@@ -20,8 +20,9 @@ from engine.atomic import write_atomically
 
 FIGURES = ("<!-- figures:start -->", "<!-- figures:end -->")
 CURVE = ("<!-- curve:start -->", "<!-- curve:end -->")
-CURVE_HEADER = ("| steps | no label conf>0.9 | label asked conf>0.9 | label acc | cover | copies | samples |\n"
-                "|---|---|---|---|---|---|---|")
+CURVE_HEADER = ("| steps | no label conf>0.9 | label asked conf>0.9 | label acc | cover | copies | samples "
+                "| sampler steps |\n|---|---|---|---|---|---|---|---|")
+CURVE_CELLS = CURVE_HEADER.splitlines()[0].count("|") - 1
 
 
 class CardError(ValueError):
@@ -62,7 +63,13 @@ def curve_row(steps: int, result: dict[str, Any]) -> str:
     copies = _percent(free.get("copies")) + (f" / {_percent(asked.get('copies'))}" if asked else "")
     cover = f"{free['coverage']}/10" + (f" / {asked['coverage']}/10" if asked else "")
     return (f"| {steps:,} | {_percent(free['confident'])} | {_percent(asked.get('confident'))} | "
-            f"{_percent(asked.get('label_accuracy'))} | {cover} | {copies} | {free['samples']} |")
+            f"{_percent(asked.get('label_accuracy'))} | {cover} | {copies} | {free['samples']} | "
+            f"{result.get('sampler_steps') or '—'} |")
+
+
+def _filled(row: str) -> str:
+    """A row from before a column was added gets "—" (not recorded) in the cells it lacks."""
+    return row + " — |" * max(0, CURVE_CELLS - (row.strip().count("|") - 1))
 
 
 def _steps_of(row: str) -> int | None:
@@ -73,7 +80,7 @@ def _steps_of(row: str) -> int | None:
 def merge_curve(block: str, row: str) -> str:
     """The curve table with `row` added, in step order; a row for the same step count is replaced."""
     steps = _steps_of(row)
-    rows = [line for line in block.splitlines() if _steps_of(line) is not None and _steps_of(line) != steps]
+    rows = [_filled(line) for line in block.splitlines() if _steps_of(line) is not None and _steps_of(line) != steps]
     rows.append(row)
     rows.sort(key=lambda line: _steps_of(line) or 0)
     return "\n".join([CURVE_HEADER, *rows])

@@ -9,12 +9,12 @@ import numpy as np
 from engine.conditioning import conditioning_from
 from engine.events import Failed, Finished
 from engine.model_cache import ModelCache
-from engine.recipe import Recipe
+from engine.recipe import DEFAULT_STEPS, Recipe
 from engine.recipe_fields import FITTED_PRIOR
 from engine.run import run
 
 
-def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = 25,
+def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = DEFAULT_STEPS,
              sampler: str = "dpmpp_2m", guidance: float | None = None, batch: int = 100,
              device: str = "cpu") -> np.ndarray:
     """`count` images, uint8 (count, H, W, C), in batches; a fresh cache so new weights are always read."""
@@ -22,9 +22,9 @@ def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None 
                                       guidance=guidance, batch=batch, device=device), ModelCache())
 
 
-def sample_recipes(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = 25,
-                   sampler: str = "dpmpp_2m", guidance: float | None = None, batch: int = 100,
-                   device: str = "cpu", latent_prior: str = FITTED_PRIOR,
+def sample_recipes(model: Path | str, count: int, *, seed: int = 0, label: str | None = None,
+                   steps: int = DEFAULT_STEPS, sampler: str = "dpmpp_2m", guidance: float | None = None,
+                   batch: int = 100, device: str = "cpu", latent_prior: str = FITTED_PRIOR,
                    guide_model: str | None = None) -> list[Recipe]:
     """The runs that make `count` samples, `batch` at a time: sample i has seed `seed + i` however
     they are batched (engine/noise.py), so the samples do not depend on `batch`. guide_model None:
@@ -53,7 +53,7 @@ def run_recipes(recipes: list[Recipe], cache: ModelCache) -> np.ndarray:
 
 
 def per_label_grid(model: Path | str, family: str, labels: list[str] | None, per_label: int = 10,
-                   seed: int = 0, steps: int = 25) -> np.ndarray:
+                   seed: int = 0, steps: int = DEFAULT_STEPS) -> np.ndarray:
     """A row per label (or rows of unconditional samples): uint8 (N, H, W, C)."""
     steps = steps if family == "diffusion" else 1
     if not labels:

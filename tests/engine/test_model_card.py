@@ -10,7 +10,15 @@ import pytest
 
 from engine.cli.main import main
 from engine.paths import bundled_models_dir
-from engine.training.model_card import CURVE, FIGURES, CardError, curve_row, merge_curve, update_card
+from engine.training.model_card import (
+    CURVE,
+    CURVE_HEADER,
+    FIGURES,
+    CardError,
+    curve_row,
+    merge_curve,
+    update_card,
+)
 from tests.engine.test_training import tiny_data  # noqa: F401 (a fixture)
 
 PROSE_TOP = "# a model\n\nHand-written words about it.\n\n## Quality\n\n"
@@ -41,6 +49,16 @@ def test_only_the_blocks_change_and_the_curve_keeps_step_order():
 def test_measuring_the_same_steps_again_replaces_that_row():
     block = merge_curve(merge_curve("", curve_row(2000, result(0.4))), curve_row(2000, result(0.7)))
     assert "70.0%" in block and "40.0%" not in block and block.count("| 2,000 |") == 1
+
+
+def test_the_curve_says_the_sampler_steps_and_older_rows_without_them_are_kept():
+    older = "| 1,000 | 30.0% | — | — | 10/10 | 0.0% | 20 |"  # written before the sampler steps column
+    block = merge_curve(CURVE_HEADER + "\n" + older, curve_row(2000, {**result(0.5), "sampler_steps": 30}))
+    header, _, *rows = block.splitlines()
+    assert header.endswith("| samples | sampler steps |")
+    assert rows == [older + " — |", "| 2,000 | 50.0% | 50.0% | 90.0% | 10/10 / 10/10 | 0.0% / 0.0% | 20 | 30 |"]
+    assert {row.count("|") for row in rows} == {header.count("|")}
+    assert curve_row(3000, {**result(0.5), "sampler_steps": None}).endswith("| 20 | — |")  # one decode: none
 
 
 def test_an_autoguided_model_has_its_unguided_row_and_its_curve_stays_unguided():

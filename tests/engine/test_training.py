@@ -136,10 +136,49 @@ def test_evaluation_flags_copies_of_training_images(tiny_data):
     train_set, held_out = split(load_digits(tiny_data))
     classifier = DigitClassifier(width=4).eval()
     real = reference(classifier, train_set, held_out)
-    copied = figures(train_set.images[:10], classifier, train_set, real_floor=real["first_percentile_nearest"])
+    assert len(real["copies_lines"]) == 10 and 0 <= real["copies"] <= 1
+    copied = figures(train_set.images[:10], classifier, train_set, copies_lines=real["copies_lines"])
     assert copied["nearest_train_median"] == 0 and copied["copies"] == 1.0
     assert sum(copied["histogram"]) == 10 and 0 <= copied["confident"] <= 1
     assert copied["memorised"] == 1.0  # each is nearer one training image than any other, by far
+
+
+def _bars_and_blobs():
+    """Training digits where real 1s lie near each other (a bar, shifted a pixel at a time) and real 0s
+    far apart (random blobs): the 1s' copies line is far below the 0s'."""
+    from engine.training.data import Digits
+
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 13:15] = 255
+    ones = [np.roll(bar, shift, axis=1) for shift in range(-6, 7)]
+    zeros = list(np.random.default_rng(0).integers(0, 256, (13, 28, 28), dtype=np.uint8))
+    return Digits(np.stack(ones + zeros), np.array([1] * 13 + [0] * 13)), bar
+
+
+def test_copies_lines_are_per_class():
+    from engine.training.evaluate import class_copies_lines
+
+    train_set, _ = _bars_and_blobs()
+    lines = class_copies_lines(train_set)
+    assert lines[1] == pytest.approx(np.sqrt(2 * 20), abs=0.01)  # a one-pixel shift: 2 columns of 20 pixels differ
+    assert lines[0] > 1.5 * lines[1]  # random blobs: about 11 apart
+    assert lines[2:] == [0.0] * 8  # no training 2s to 9s: nothing counts as a copy of them
+
+
+@pytest.mark.parametrize(("classified_as", "copy"), [(0, True), (1, False)])
+def test_a_sample_is_a_copy_by_the_line_of_the_class_it_is_classified_as(monkeypatch, classified_as, copy):
+    from engine.training import evaluate
+    from engine.training.classifier import DigitClassifier
+
+    train_set, bar = _bars_and_blobs()
+    lines = evaluate.class_copies_lines(train_set)
+    sample = np.roll(bar, 9, axis=1)  # three pixels beyond the last training 1: between the 1s' line and the 0s'
+    nearest = evaluate.two_nearest_distances(sample[None], train_set.images)[0, 0]
+    assert lines[1] < nearest < lines[0]
+    probabilities = np.eye(10, dtype=np.float32)[[classified_as]]
+    monkeypatch.setattr(evaluate, "predict", lambda classifier, images: probabilities)
+    result = evaluate.figures(sample[None], DigitClassifier(width=4).eval(), train_set, copies_lines=lines)
+    assert result["copies"] == (1.0 if copy else 0.0)
 
 
 def test_memorised_asks_for_one_training_image_far_nearer_than_the_rest():

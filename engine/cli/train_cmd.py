@@ -60,7 +60,8 @@ def register(subparsers) -> None:
     parser.add_argument("--threads", type=int, help="CPU threads torch may use (default: torch's choice)")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (diffusion; faster on recent CPUs)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", help="model name (default digits-FAMILY)")
+    parser.add_argument("--name", help="model name (default digits-FAMILY, or FOLDER-diffusion with --images; "
+                                         "a --resume run keeps its checkpoint's)")
     parser.add_argument("--out", type=Path, help="model folder to write (default: the user models folder)")
     parser.add_argument("--checkpoint-dir", type=Path, help="where checkpoints and sample grids go")
     parser.add_argument("--checkpoint-every", type=float, default=180.0, metavar="SECONDS")
@@ -80,6 +81,8 @@ def command_line(settings: dict[str, Any]) -> str:
     if settings.get("images"):
         words += ["--images", settings["images"], "--size", str(settings["size"]), "--background",
                   settings["background"]]
+    if settings.get("name") and settings["name"] != default_name(settings):
+        words += ["--name", settings["name"]]
     if settings.get("bf16"):
         words.append("--bf16")
     if settings.get("init"):
@@ -93,6 +96,13 @@ def command_line(settings: dict[str, Any]) -> str:
     if settings["family"] == "gan" and settings.get("class_loss"):
         words += ["--class-loss", f"{settings['class_loss']:g}"]
     return shlex.join(words)
+
+
+def default_name(settings: dict[str, Any]) -> str:
+    """The model's name when --name is not given: after the image folder, or digits-FAMILY."""
+    if settings.get("images"):
+        return f"{Path(settings['images']).name}-diffusion"
+    return f"digits-{settings['family']}"
 
 
 def _family_module(family: str):
@@ -259,8 +269,9 @@ def run_train(args) -> int:
         text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"--resume: {args.resume}: the checkpoint does not fit a {args.family} trainer "
                          f"({type(exc).__name__}: {text})") from None
-    name = args.name or (f"{Path(settings['images']).name}-diffusion" if settings.get("images")
-                         else f"digits-{args.family}")
+    # The name travels in the checkpoint, so a resumed run keeps writing (and exporting) the same model.
+    settings["name"] = args.name or settings.get("name") or default_name(settings)
+    name = settings["name"]
     settings["command"] = command_line(settings)
     run = loop.Run(
         name=name, steps=settings["steps"], out=args.out or user_models_dir() / name,

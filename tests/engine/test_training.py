@@ -78,6 +78,22 @@ def test_resume_continues_exactly_where_training_stopped(family, tiny_data, tmp_
         assert np.array_equal(expected[key].float().numpy(), got[key].float().numpy()), key
 
 
+def test_a_resumed_run_keeps_the_name_it_was_started_with(tiny_data, tmp_path):
+    first, resumed = tmp_path / "first", tmp_path / "resumed"
+    assert train("gan", tiny_data, first, "--steps", "1", "--sample-every", "0", "--name", "my-gan") == 0
+    checkpoint = first / "checkpoints" / "my-gan-latest.pt"
+    assert checkpoint.is_file()
+    assert train("gan", tiny_data, resumed, "--steps", "2", "--sample-every", "1", "--resume", str(checkpoint)) == 0
+    config = json.loads((resumed / "model" / "config.json").read_text())
+    assert config["name"] == "my-gan" and "--name my-gan" in config["training"]["arguments"]["command"]
+    assert sorted(p.name for p in (resumed / "checkpoints").iterdir()) == ["my-gan-latest.pt", "my-gan-step000002.png"]
+    # --name still wins on resume (renaming a run), and the default name is not repeated in the command.
+    assert train("gan", tiny_data, tmp_path / "renamed", "--steps", "2", "--sample-every", "0", "--resume",
+                 str(checkpoint), "--name", "digits-gan") == 0
+    config = json.loads((tmp_path / "renamed" / "model" / "config.json").read_text())
+    assert config["name"] == "digits-gan" and "--name" not in config["training"]["arguments"]["command"]
+
+
 def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):
     assert train("vae", tiny_data, tmp_path, "--steps", "2", "--sample-every", "0") == 0
     checkpoint = tmp_path / "checkpoints" / "digits-vae-latest.pt"

@@ -19,6 +19,9 @@ def register(subparsers) -> None:
         "fit-prior", help="fit a digits VAE's latent prior (a Gaussian per class) to its encoded training digits")
     parser.add_argument("folder", type=Path, help="the VAE's model folder (config.json and model.safetensors)")
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled one); its training split is used")
+    parser.add_argument("--spread", type=float, default=1.0, metavar="S",
+                        help="scale each class's Gaussian by S (its standard deviations; default 1, the moment "
+                             "match): above 1 draws fewer samples near any one training digit, less recognisable ones")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=run_fit_prior)
 
@@ -40,9 +43,11 @@ def run_fit_prior(args) -> int:
     from engine.models.latent_prior import split_prior
     from engine.models.weights import read_weights
     from engine.training.data import IMAGE_SIZE, load_digits, split
-    from engine.training.latent_prior_fit import fit_prior
+    from engine.training.latent_prior_fit import MAX_SPREAD, MIN_SPREAD, fit_prior
 
     folder = args.folder
+    if not MIN_SPREAD <= args.spread <= MAX_SPREAD:
+        raise UsageError(f"--spread must be from {MIN_SPREAD} to {MAX_SPREAD}, not {args.spread}")
     if not folder.is_dir() or not is_bundled_folder(folder):
         raise UsageError(f"{folder} is not a Noisescope model folder (config.json with format noisescope-model)")
     try:
@@ -67,8 +72,9 @@ def run_fit_prior(args) -> int:
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"cannot read the digits data: {exc}") from None
     command = shlex.join(["noisescope", "fit-prior", str(folder)]
-                         + (["--data", str(args.data)] if args.data else []))
-    fitted = fit_prior(module.to(torch.float32), train, command)
+                         + (["--data", str(args.data)] if args.data else [])
+                         + (["--spread", f"{args.spread:g}"] if args.spread != 1.0 else []))
+    fitted = fit_prior(module.to(torch.float32), train, command, spread=args.spread)
     config["labels"], config["latent_prior"] = fitted.labels, PRIOR_KIND
     training = config.get("training")
     config["training"] = {**(training if isinstance(training, dict) else {}), "latent_prior": fitted.record}
@@ -82,6 +88,7 @@ def run_fit_prior(args) -> int:
         record = fitted.record
         print(f"fitted the latent prior of {folder}: {len(fitted.labels)} classes ({record['images']:,} training "
               f"digits), per class {record['per_class']}; class spread {record['class_std']:.3f}, mean distance "
-              f"between class means {record['between_class_distance']:.3f}; written into {weights.name} and "
+              f"between class means {record['between_class_distance']:.3f}"
+              + (f", widened x{args.spread:g}" if args.spread != 1.0 else "") + f"; written into {weights.name} and "
               "config.json")
     return 0

@@ -21,8 +21,9 @@ from engine.training.data import Digits, to_model_input
 DIGIT_CLASSES = 10
 ENCODE_BATCH = 500
 METHOD = ("one Gaussian per class, moment-matched to the encoder's posteriors of the class's training images: "
-          "mean of mu, covariance of mu + mean posterior variance; classes weighted by their share of the training "
-          "set (ex-post density estimation: Ghosh et al., ICLR 2020)")
+          "mean of mu, covariance of mu + mean posterior variance, then scaled by spread squared; classes weighted "
+          "by their share of the training set (ex-post density estimation: Ghosh et al., ICLR 2020)")
+MIN_SPREAD, MAX_SPREAD = 0.25, 4.0  # beyond these the classes' Gaussians collapse onto a point or swamp each other
 
 
 @dataclass(frozen=True)
@@ -66,17 +67,23 @@ def class_gaussians(mu: torch.Tensor, variance: torch.Tensor, labels: torch.Tens
     return LatentPrior(torch.stack(means).float(), torch.stack(scales).float().tril(), weights.float())
 
 
-def fit_prior(vae: nn.Module, data: Digits, command: str, classes: int = DIGIT_CLASSES) -> FittedPrior:
-    """The prior of `vae` (eval mode: its BatchNorm statistics as sampling uses them) on the digits."""
+def fit_prior(vae: nn.Module, data: Digits, command: str, classes: int = DIGIT_CLASSES,
+              spread: float = 1.0) -> FittedPrior:
+    """The prior of `vae` (eval mode: its BatchNorm statistics as sampling uses them) on the digits.
+    `spread` scales each class's Gaussian (its standard deviations; 1: the moment match): wider draws
+    fewer samples near any one training digit, at some cost in how recognisable they are."""
     if len(data.images) == 0 or int(data.labels.min()) < 0 or int(data.labels.max()) >= classes:
         raise ValueError(f"fitting a latent prior needs training images labelled 0 to {classes - 1}")
+    if not MIN_SPREAD <= spread <= MAX_SPREAD:
+        raise ValueError(f"the prior's spread must be from {MIN_SPREAD} to {MAX_SPREAD}, not {spread}")
     mu, variance = encode_all(vae.eval(), to_model_input(data.images))
     labels = torch.from_numpy(data.labels).long()
-    prior = class_gaussians(mu, variance, labels, classes)
+    fitted = class_gaussians(mu, variance, labels, classes)
+    prior = LatentPrior(fitted.means, fitted.scale_tril * spread, fitted.weights)
     counts = torch.bincount(labels, minlength=classes).tolist()
     diagonal = prior.scale_tril.diagonal(dim1=-2, dim2=-1)
     record = {
-        "kind": "class_gaussians", "command": command, "method": METHOD, "images": len(labels),
+        "kind": "class_gaussians", "command": command, "method": METHOD, "spread": spread, "images": len(labels),
         "per_class": counts, "latent_dim": int(mu.shape[1]),
         # how far apart the classes are against how wide each is: the gaps z ~ N(0, I) falls into
         "mean_posterior_std": round(float(variance.sqrt().mean()), 4),

@@ -113,6 +113,33 @@ def test_fit_prior_command_writes_the_prior_and_a_refit_replaces_it(tmp_path, ca
     assert json.loads((folder / "config.json").read_text()) == written
 
 
+def test_spread_widens_each_class_and_is_recorded(tmp_path, capsys):
+    config = {"channels": 1, "image_size": 32, "latent_dim": 3, "widths": [4, 8]}
+    torch.manual_seed(0)
+    folder = save_bundled(tmp_path / "vae32", {
+        "name": "vae32", "family": "vae", "architecture": "ConvVAE", "architecture_config": config,
+        "height": 32, "width": 32, "channels": 1, "labels": None, "latent_dim": 3, "training": {"steps": 5}},
+        ConvVAE(**config).eval())
+    digits = fake_digits(4)
+    data = tmp_path / "digits.npz"
+    np.savez_compressed(data, images=digits.images, labels=digits.labels.astype(np.uint8))
+    assert main(["fit-prior", str(folder), "--data", str(data)]) == 0
+    plain = load_file(str(folder / "model.safetensors"))
+    assert json.loads((folder / "config.json").read_text())["training"]["latent_prior"]["spread"] == 1.0
+    assert main(["fit-prior", str(folder), "--data", str(data), "--spread", "1.5"]) == 0
+    assert "widened x1.5" in capsys.readouterr().out
+    wide = load_file(str(folder / "model.safetensors"))
+    assert torch.allclose(wide["latent_prior.scale_tril"], 1.5 * plain["latent_prior.scale_tril"])
+    assert torch.equal(wide["latent_prior.means"], plain["latent_prior.means"])
+    assert torch.equal(wide["latent_prior.weights"], plain["latent_prior.weights"])
+    record = json.loads((folder / "config.json").read_text())["training"]["latent_prior"]
+    assert record["spread"] == 1.5 and record["command"].endswith("--spread 1.5")
+    for bad in ("0", "-1", "nan", "9"):
+        assert main(["fit-prior", str(folder), "--data", str(data), "--spread", bad]) == 2
+        assert "--spread must be from 0.25 to 4" in capsys.readouterr().err
+    assert load_file(str(folder / "model.safetensors"))["latent_prior.scale_tril"].equal(wide["latent_prior.scale_tril"])
+
+
 def test_fit_prior_refuses_what_it_cannot_fit(tiny_models, capsys):
     assert main(["fit-prior", str(tiny_models["gan"])]) == 2
     assert "fit-prior fits the latent prior of a VAE" in capsys.readouterr().err

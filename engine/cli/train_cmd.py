@@ -39,6 +39,9 @@ def register(subparsers) -> None:
     parser.add_argument("--background", choices=("white", "grey", "black"), default="white",
                         help="with --images: what transparent pixels become")
     parser.add_argument("--steps", type=int, help="total optimizer steps (default depends on the family)")
+    parser.add_argument("--minutes", type=float, metavar="M",
+                        help="stop after M minutes of this run even if --steps is not reached, and write the "
+                             "checkpoint and the model as at the end (a lent GPU's time, a session's)")
     parser.add_argument("--batch", type=int, help="images per step")
     parser.add_argument("--lr", type=float, help="learning rate (default depends on the family)")
     parser.add_argument("--widths", help="channel widths per resolution, comma-separated, e.g. 32,64,64")
@@ -142,6 +145,10 @@ def _check(args) -> None:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UsageError(f"--{name} must be at least 1, not {value}")
+    if args.minutes is not None and not args.minutes > 0:
+        raise UsageError(f"--minutes must be more than 0, not {args.minutes}")
+    if args.minutes is not None and args.export_only:
+        raise UsageError("--minutes limits training; --export-only does not train")
     if args.sample_every < 0:
         raise UsageError(f"--sample-every must be 0 or more, not {args.sample_every}")
     if args.device not in ("auto", "cpu", "cuda") and not args.device.startswith("cuda:"):
@@ -278,11 +285,14 @@ def run_train(args) -> int:
         checkpoint_dir=args.checkpoint_dir or user_data_dir() / "training" / name,
         sample_every=args.sample_every, checkpoint_every_s=args.checkpoint_every, settings=settings,
         progress=not args.quiet, device=str(device) if device.type != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
-        metadata=data_metadata,
+        metadata=data_metadata, stop_after_s=None if args.minutes is None else args.minutes * 60,
     )
     if args.export_only:
         folder = loop.export(run, trainer, elapsed)
     else:
         folder = loop.train(run, trainer, generator, elapsed)
+    if trainer.step < settings["steps"] and not args.export_only:
+        print(f"stopped after {args.minutes:g} minutes (--minutes) at step {trainer.step} of {settings['steps']}; "
+              f"carry on with --resume {loop.checkpoint_path(run)}")
     print(f"wrote {folder} (step {trainer.step})")
     return 0

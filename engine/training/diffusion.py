@@ -85,7 +85,7 @@ class DiffusionTrainer(SingleModelState):
         self.batches = Batches(images, torch.from_numpy(data.labels), self.settings["batch"], generator)
         self.step = 0
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, torch.Tensor]:
         images, labels = self.batches.next()
         count = len(images)
         drop = torch.rand(count, generator=self.generator) < self.settings["label_dropout"]
@@ -109,7 +109,7 @@ class DiffusionTrainer(SingleModelState):
         self.optimizer.step()
         self.ema.update(self.model)
         self.step += 1
-        return {"loss": loss.item()}
+        return {"loss": loss.detach()}  # read once per log window (loss_log.py)
 
     def export_module(self) -> nn.Module:
         return self.ema.model

@@ -53,7 +53,7 @@ class GANTrainer:
         labels = torch.randint(0, 10, (count,), generator=self.generator)
         return latents.to(self.device), labels.to(self.device)
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, torch.Tensor]:
         images, labels = self.batches.next()
         images, labels = images.to(self.device), labels.to(self.device)
         latents, fake_labels = self._latents(len(images))
@@ -75,7 +75,7 @@ class GANTrainer:
         self.optimizer.step()
         self.ema.update(self.model)
         self.step += 1
-        return {"d": critic_loss.item(), "g": generator_loss.item()}
+        return {"d": critic_loss.detach(), "g": generator_loss.detach()}
 
     @torch.no_grad()
     def export_module(self) -> nn.Module:

@@ -1,9 +1,10 @@
 """The training loop every family shares: steps with a progress bar, sample grids, checkpoints, export.
 
 A trainer (DiffusionTrainer, VAETrainer, GANTrainer) owns its models and optimizers and offers
-train_step(), state_dict()/load_state_dict(), export_module() and export_config() (and may offer
-export_extras(): more tensors for the weights file, and records for config["training"]); this loop
-owns time, files and the random number generator that every random draw of training uses.
+train_step() (its losses as 0-d tensors, read once per log window), state_dict()/load_state_dict(),
+export_module() and export_config() (and may offer export_extras(): more tensors for the weights
+file, and records for config["training"]); this loop owns time, files and the random number
+generator that every random draw of training uses.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Run:
     metadata: dict[str, Any] = field(default_factory=dict)  # description, data, licence for config.json
     progress: bool = True
     device: str = "cpu"
+    stop_after_s: float | None = None  # this invocation's wall-time budget (--minutes): stop early, export
 
 
 def resume(trainer, generator: torch.Generator, path: Path) -> float:
@@ -51,9 +53,12 @@ def loss_log_path(run: Run) -> Path:
     return run.checkpoint_dir / f"{run.name}-losses.csv"
 
 
+def checkpoint_path(run: Run) -> Path:
+    return run.checkpoint_dir / f"{run.name}-latest.pt"
+
+
 def checkpoint(run: Run, trainer, generator: torch.Generator, elapsed_s: float) -> Path:
-    path = run.checkpoint_dir / f"{run.name}-latest.pt"
-    return save_checkpoint(path, family=trainer.family, step=trainer.step, settings=run.settings,
+    return save_checkpoint(checkpoint_path(run), family=trainer.family, step=trainer.step, settings=run.settings,
                            trainer_state=trainer.state_dict(), generator=generator, elapsed_s=elapsed_s)
 
 
@@ -86,11 +91,12 @@ def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0)
     bar = tqdm(total=run.steps, initial=trainer.step, disable=not run.progress, dynamic_ncols=True,
                desc=f"train {trainer.family}", mininterval=2.0)
     log = LossLog(loss_log_path(run))
-    while trainer.step < run.steps:
-        losses = trainer.train_step()
-        log.add(trainer.step, losses, time.monotonic() - started)
+    deadline = None if run.stop_after_s is None else time.monotonic() + run.stop_after_s
+    while trainer.step < run.steps and (deadline is None or time.monotonic() < deadline):
+        means = log.add(trainer.step, trainer.train_step(), time.monotonic() - started)
         bar.update(1)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
+        if means is not None:  # the window's means: reading a loss every step would wait on the GPU
+            bar.set_postfix({k: f"{v:.4f}" for k, v in means.items()}, refresh=False)
         if run.sample_every and trainer.step % run.sample_every == 0 and trainer.step < run.steps:
             checkpoint(run, trainer, generator, time.monotonic() - started)
             last_checkpoint = time.monotonic()

@@ -9,31 +9,36 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 EVERY = 100
 
 
 class LossLog:
+    """Losses may be numbers or 0-d tensors on the training device: a tensor is summed where it is and
+    read once per window, so the GPU is not made to wait for the host at every step."""
+
     def __init__(self, path: Path, every: int = EVERY):
         self.path, self.every = Path(path), every
-        self.sums: dict[str, float] = {}
+        self.sums: dict[str, Any] = {}
         self.count = 0
 
-    def add(self, step: int, losses: dict[str, float], elapsed_s: float) -> None:
-        """Adds one step's losses; at every `every`-th step, appends their window's means."""
+    def add(self, step: int, losses: dict[str, Any], elapsed_s: float) -> dict[str, float] | None:
+        """Adds one step's losses; at every `every`-th step, appends their window's means and returns them."""
         for key, value in losses.items():
-            self.sums[key] = self.sums.get(key, 0.0) + value
+            self.sums[key] = self.sums.get(key, 0.0) + (value.detach() if hasattr(value, "detach") else value)
         self.count += 1
         if step % self.every:
-            return
+            return None
         names = sorted(self.sums)
+        means = {key: float(self.sums[key]) / self.count for key in names}
         new = not self.path.exists()
         with self.path.open("a", encoding="utf-8", newline="") as file:
             if new:
                 file.write(",".join(["step", "elapsed_s", *names]) + "\n")
-            file.write(",".join([str(step), f"{elapsed_s:.1f}", *(f"{self.sums[k] / self.count:.5f}" for k in names)])
-                       + "\n")
+            file.write(",".join([str(step), f"{elapsed_s:.1f}", *(f"{means[k]:.5f}" for k in names)]) + "\n")
         self.sums, self.count = {}, 0
+        return means
 
 
 def read_loss_log(path: Path) -> list[dict[str, float]]:

@@ -44,7 +44,7 @@ class VAETrainer(SingleModelState):
                                generator)
         self.step = 0
 
-    def train_step(self) -> dict[str, float]:
+    def train_step(self) -> dict[str, torch.Tensor]:
         images, _ = self.batches.next()
         noise = torch.randn(len(images), self.settings["latent_dim"], generator=self.generator)
         images, noise = images.to(self.device), noise.to(self.device)
@@ -62,7 +62,7 @@ class VAETrainer(SingleModelState):
         self.optimizer.step()
         self.ema.update(self.model)
         self.step += 1
-        return {"rec": reconstruction.item(), "kl": kl.item()}
+        return {"rec": reconstruction.detach(), "kl": kl.detach()}
 
     def export_module(self) -> nn.Module:
         return self.ema.model.eval()

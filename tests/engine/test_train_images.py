@@ -98,3 +98,15 @@ def test_the_loss_log_keeps_window_means_and_survives_a_resume(tmp_path):
         file.write("6,6.0")  # cut short by a kill
     assert [(row["step"], row["loss"]) for row in read_loss_log(path)] == [(2, 2.0), (4, 1.5)]
     assert read_loss_log(tmp_path / "missing.csv") == []
+
+
+def test_the_loss_log_takes_device_tensors_and_returns_each_windows_means(tmp_path):
+    import torch
+
+    log = LossLog(tmp_path / "losses.csv", every=3)
+    losses = [torch.tensor(value, requires_grad=True) * 1 for value in (1.0, 2.0, 6.0, 4.0)]
+    returned = [log.add(step, {"loss": loss, "other": 1.0}, elapsed_s=step) for step, loss in enumerate(losses, 1)]
+    assert returned[:2] == [None, None] and returned[3] is None
+    assert returned[2] == {"loss": 3.0, "other": 1.0} and all(type(v) is float for v in returned[2].values())
+    assert [(row["step"], row["loss"]) for row in read_loss_log(tmp_path / "losses.csv")] == [(3, 3.0)]
+    assert not log.sums["loss"].requires_grad  # the window's sum holds no autograd graph

@@ -94,6 +94,18 @@ def test_a_resumed_run_keeps_the_name_it_was_started_with(tiny_data, tmp_path):
     assert config["name"] == "digits-gan" and "--name" not in config["training"]["arguments"]["command"]
 
 
+def test_minutes_stops_early_and_leaves_a_model_and_a_checkpoint_to_resume(tiny_data, tmp_path, capsys):
+    assert train("gan", tiny_data, tmp_path, "--steps", "1000", "--sample-every", "0", "--minutes", "0.0001") == 0
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert 1 <= config["training"]["steps"] < 1000  # the time ran out long before the steps
+    checkpoint = tmp_path / "checkpoints" / "digits-gan-latest.pt"
+    assert f"carry on with --resume {checkpoint}" in capsys.readouterr().out
+    assert train("gan", tiny_data, tmp_path / "on", "--steps", str(config["training"]["steps"] + 2),
+                 "--sample-every", "0", "--resume", str(checkpoint)) == 0
+    assert json.loads((tmp_path / "on" / "model" / "config.json").read_text())["training"]["steps"] == (
+        config["training"]["steps"] + 2)
+
+
 def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):
     assert train("vae", tiny_data, tmp_path, "--steps", "2", "--sample-every", "0") == 0
     checkpoint = tmp_path / "checkpoints" / "digits-vae-latest.pt"
@@ -115,6 +127,8 @@ def test_sample_grids_are_written(tiny_data, tmp_path):
     ["train", "diffusion", "--export-only"],
     ["train", "vae", "--resume", "/nonexistent/checkpoint.pt"],
     ["train", "vae", "--device", "tpu"],
+    ["train", "gan", "--minutes", "0"],
+    ["train", "gan", "--minutes", "nan"],
 ])
 def test_bad_input_exits_2_with_one_line(arguments, capsys):
     assert main(arguments) == 2

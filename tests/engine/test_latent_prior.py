@@ -79,17 +79,23 @@ def test_fit_prior_matches_the_encoder_on_the_training_digits():
     assert fitted.labels == [str(c) for c in range(10)] and fitted.record["per_class"] == [3] * 10
 
 
-def test_fit_prior_command_writes_the_prior_and_a_refit_replaces_it(tmp_path, capsys):
+def vae_and_digits(tmp_path: Path) -> tuple[Path, Path]:
+    """A 32x32 VAE folder with no prior yet, and a digits file (4 fake digits per class) to fit one to."""
     config = {"channels": 1, "image_size": 32, "latent_dim": 3, "widths": [4, 8]}
     torch.manual_seed(0)
     folder = save_bundled(tmp_path / "vae32", {
         "name": "vae32", "family": "vae", "architecture": "ConvVAE", "architecture_config": config,
         "height": 32, "width": 32, "channels": 1, "labels": None, "latent_dim": 3, "training": {"steps": 5}},
         ConvVAE(**config).eval())
-    before = load_file(str(folder / "model.safetensors"))
     digits = fake_digits(4)
     data = tmp_path / "digits.npz"
     np.savez_compressed(data, images=digits.images, labels=digits.labels.astype(np.uint8))
+    return folder, data
+
+
+def test_fit_prior_command_writes_the_prior_and_a_refit_replaces_it(tmp_path, capsys):
+    folder, data = vae_and_digits(tmp_path)
+    before = load_file(str(folder / "model.safetensors"))
     assert main(["fit-prior", str(folder), "--data", str(data)]) == 0
     first = (folder / "model.safetensors").read_bytes()
     written = json.loads((folder / "config.json").read_text())
@@ -114,15 +120,7 @@ def test_fit_prior_command_writes_the_prior_and_a_refit_replaces_it(tmp_path, ca
 
 
 def test_spread_widens_each_class_and_is_recorded(tmp_path, capsys):
-    config = {"channels": 1, "image_size": 32, "latent_dim": 3, "widths": [4, 8]}
-    torch.manual_seed(0)
-    folder = save_bundled(tmp_path / "vae32", {
-        "name": "vae32", "family": "vae", "architecture": "ConvVAE", "architecture_config": config,
-        "height": 32, "width": 32, "channels": 1, "labels": None, "latent_dim": 3, "training": {"steps": 5}},
-        ConvVAE(**config).eval())
-    digits = fake_digits(4)
-    data = tmp_path / "digits.npz"
-    np.savez_compressed(data, images=digits.images, labels=digits.labels.astype(np.uint8))
+    folder, data = vae_and_digits(tmp_path)
     assert main(["fit-prior", str(folder), "--data", str(data)]) == 0
     plain = load_file(str(folder / "model.safetensors"))
     assert json.loads((folder / "config.json").read_text())["training"]["latent_prior"]["spread"] == 1.0

@@ -84,6 +84,11 @@ def check_settings(settings: dict[str, Any], defaults: dict[str, Any], path: Pat
     for key in ("steps", "seed"):
         whole(settings.get(key), key, where, 0, 2**62)
     whole(settings.get("batch"), "batch", where, 1, MAX_BATCH)
+    name = settings.get("name")  # names the files a resumed run writes: never a path out of its folders
+    if name is not None and (not isinstance(name, str) or not 0 < len(name) <= 200 or name in (".", "..")
+                             or any(c in "/\\" or ord(c) < 32 for c in name)):
+        raise ValueError(f"{where}: name must be a model name (a file name of 1 to 200 characters, no '/' or "
+                         f"control characters), not {str(name)[:60]!r}")
     for key, default in defaults.items():
         value = settings.get(key, default)
         if isinstance(default, list):

@@ -60,6 +60,8 @@ def test_a_checkpoint_that_needs_code_is_refused_and_never_run(tmp_path, capsys)
     (_complete(step="zero"), "'step' has the wrong type"),
     (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "widths": [10**6]}), "widths"),
     (_complete(settings={**DEFAULTS, "steps": 1, "batch": "big", "seed": 0}), "batch"),
+    (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "name": "../../outside"}), "name must be"),
+    (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "name": 7}), "name must be"),
     (_complete(trainer={"model": {"nonsense": torch.zeros(2)}}), "does not fit a vae trainer"),
     (_complete(generator=torch.zeros(3)), "does not fit a vae trainer"),
 ])

@@ -10,7 +10,7 @@ Random images stand in for a data set (the work per step does not depend on what
 
     .venv/bin/python -m bench.train_step_bench [--device auto] [--widths 32,64,64] [--batch 32] [--size 32]
                                                [--channels 3] [--steps 50] [--blocks 5] [--bf16]
-On a lent GPU (scripts/device_train.sh's set-up): python3 -m bench.train_step_bench --device cuda ...
+On a lent GPU: source scripts/device_env.sh && python3 -m bench.train_step_bench --device cuda ...
 """
 
 from __future__ import annotations

@@ -7,14 +7,13 @@
 # --checkpoint-dir and --quiet are set here. Back in $OUT: model/ (config.json and model.safetensors,
 # the bundled format, ready for `--init` here), the loss log, the last sample grid and train.log.
 # The checkpoint (optimizer state) stays behind: it is too big to come back (16 MB a file).
-# DEVICE=cpu and OUT=DIR run it anywhere, to try it.
+# DEVICE=cpu and OUT=DIR run it anywhere, to try it. scripts/device_env.sh sets up the wheels (bench/ needs it too).
 set -euo pipefail
 minutes=$1
 shift
 OUT=${OUT:-/tmp/device-out}
 mkdir -p "$OUT"
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
-export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1
+source "$(dirname "$0")/device_env.sh"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
 python3 -c "import torch; print('torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"
 python3 -m engine.cli train "$@" --device "${DEVICE:-cuda}" --minutes "$minutes" --quiet \

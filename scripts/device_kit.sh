@@ -7,6 +7,8 @@
 # Then one device call, carrying both, trains there (scripts/device_train.sh says how).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || { echo "device_kit.sh: no .venv here: run bash scripts/setup.sh first" >&2; exit 1; }
+if [ $# -ge 1 ] && [ ! -d "$1" ]; then echo "device_kit.sh: $1 is not a folder of images" >&2; exit 1; fi
 # What the device image lacks of training's imports (its package list: /work/.library/device/KINDS.md;
 # it has torch, numpy, pillow, safetensors, huggingface-hub 1.33, transformers, tqdm, requests, regex).
 NEEDED=(diffusers platformdirs importlib_metadata)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.device import resolve_device
 from engine.training.diffusion import DiffusionTrainer
 from engine.training.image_folder import ImageSet
 from engine.training.loss_log import LossLog
@@ -34,6 +35,8 @@ CLASSES = 9
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def trainer_for(args, device: torch.device) -> DiffusionTrainer:
@@ -71,7 +74,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=5, help="blocks of each kind, interleaved")
     parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args()
-    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    device = resolve_device(args.device)  # auto: CUDA, then Apple MPS, then the CPU, as the app chooses
     trainer = trainer_for(args, device)
     rates: dict[bool, list[float]] = {False: [], True: []}
     with tempfile.TemporaryDirectory() as folder:

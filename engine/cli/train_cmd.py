@@ -227,6 +227,7 @@ def run_train(args) -> int:
     from engine.training import data as digits_data
     from engine.training import loop
     from engine.training.checkpoint import load_checkpoint
+    from engine.training.stop_signal import StopOnSignal
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -290,9 +291,11 @@ def run_train(args) -> int:
     if args.export_only:
         folder = loop.export(run, trainer, elapsed)
     else:
-        folder = loop.train(run, trainer, generator, elapsed)
-    if trainer.step < settings["steps"] and not args.export_only:
-        print(f"stopped after {args.minutes:g} minutes (--minutes) at step {trainer.step} of {settings['steps']}; "
-              f"carry on with --resume {loop.checkpoint_path(run)}")
+        with StopOnSignal() as stop:
+            folder = loop.train(run, trainer, generator, elapsed, stop_requested=stop)
+        if trainer.step < settings["steps"]:
+            why = f"on {stop.requested}" if stop.requested else f"after {args.minutes:g} minutes (--minutes)"
+            print(f"stopped {why} at step {trainer.step} of {settings['steps']}; "
+                  f"carry on with --resume {loop.checkpoint_path(run)}")
     print(f"wrote {folder} (step {trainer.step})")
     return 0

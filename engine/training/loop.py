@@ -10,6 +10,7 @@ generator that every random draw of training uses.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,10 @@ def sample_grid(run: Run, trainer, folder: Path) -> Path:
     return save_grid(images, run.checkpoint_dir / f"{run.name}-step{trainer.step:06d}.png")
 
 
-def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0) -> Path:
+def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0,
+          stop_requested: Callable[[], bool] = lambda: False) -> Path:
+    """Train to run.steps, or until run.stop_after_s has passed or stop_requested() says so (a signal,
+    engine/training/stop_signal.py); in every case end with a checkpoint and the exported model."""
     run.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic() - elapsed_s
     last_checkpoint = time.monotonic()
@@ -92,7 +96,8 @@ def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0)
                desc=f"train {trainer.family}", mininterval=2.0)
     log = LossLog(loss_log_path(run))
     deadline = None if run.stop_after_s is None else time.monotonic() + run.stop_after_s
-    while trainer.step < run.steps and (deadline is None or time.monotonic() < deadline):
+    while (trainer.step < run.steps and (deadline is None or time.monotonic() < deadline)
+           and not stop_requested()):
         means = log.add(trainer.step, trainer.train_step(), time.monotonic() - started)
         bar.update(1)
         if means is not None:  # the window's means: reading a loss every step would wait on the GPU

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,9 @@ from safetensors.torch import load_file
 from engine import Failed, Finished, Recipe, run
 from engine.cli.main import main
 from engine.model_cache import ModelCache
+from engine.training.checkpoint import load_checkpoint
 from engine.training.data import default_data_path, load_digits, split, split_indices
+from engine.training.gan import GANTrainer
 
 TINY = {"diffusion": "8,8,16", "vae": "8,16", "gan": "16,8"}
 
@@ -104,6 +108,51 @@ def test_minutes_stops_early_and_leaves_a_model_and_a_checkpoint_to_resume(tiny_
                  "--sample-every", "0", "--resume", str(checkpoint)) == 0
     assert json.loads((tmp_path / "on" / "model" / "config.json").read_text())["training"]["steps"] == (
         config["training"]["steps"] + 2)
+
+
+def signal_after_steps(monkeypatch, number: int, *steps: int) -> None:
+    """The GAN trainer sends this process `number` right after each of `steps`, as a user's Ctrl-C would."""
+    original = GANTrainer.train_step
+
+    def step_then_signal(self):
+        losses = original(self)
+        if self.step in steps:
+            os.kill(os.getpid(), number)
+        return losses
+
+    monkeypatch.setattr(GANTrainer, "train_step", step_then_signal)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_after_the_step_with_a_model_and_a_checkpoint(number, tiny_data, tmp_path, monkeypatch,
+                                                                   capsys):
+    signal_after_steps(monkeypatch, number, 3)
+    handler_before = signal.getsignal(number)
+    assert train("gan", tiny_data, tmp_path, "--steps", "1000", "--sample-every", "0") == 0
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["training"]["steps"] == 3
+    checkpoint = tmp_path / "checkpoints" / "digits-gan-latest.pt"
+    assert load_checkpoint(checkpoint)["step"] == 3  # none of the run is lost
+    out, err = capsys.readouterr()
+    name = signal.Signals(number).name
+    assert f"stopped on {name} at step 3 of 1000; carry on with --resume {checkpoint}" in out
+    assert f"{name}: stopping after this step" in err
+    assert signal.getsignal(number) is handler_before  # the process's own handling is back
+
+
+def test_a_second_ctrl_c_while_the_checkpoint_is_written_quits_at_once(tiny_data, tmp_path, monkeypatch, capsys):
+    signal_after_steps(monkeypatch, signal.SIGINT, 1)
+    original = GANTrainer.state_dict
+
+    def impatient_state_dict(self):
+        state = original(self)
+        os.kill(os.getpid(), signal.SIGINT)
+        return state
+
+    monkeypatch.setattr(GANTrainer, "state_dict", impatient_state_dict)
+    assert train("gan", tiny_data, tmp_path, "--steps", "1000", "--sample-every", "0") == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list((tmp_path / "checkpoints").glob("*.pt*")) == []  # quit before writing: no half-written file
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):

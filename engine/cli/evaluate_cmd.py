@@ -22,6 +22,9 @@ def register(subparsers) -> None:
                         help=f"sampler steps for diffusion models (default {DEFAULT_STEPS}, as the app and generate)")
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled one)")
+    parser.add_argument("--images", type=Path, metavar="FOLDER",
+                        help="a colour model: the image folder it was trained on, to measure how near its samples "
+                             "come to their training images (default: the folder its config records, if it is here)")
     parser.add_argument("--classifier", type=Path, help="classifier weights (default: the bundled one); trained and saved there if missing")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--card", nargs="?", const=True, type=Path, metavar="PATH",
@@ -107,36 +110,108 @@ def _not_digits(model: str) -> bool:
 
 
 def _image_card(args) -> int:
-    """The card of a non-digits model: its grid of samples drawn into samples.png beside it, and the card."""
+    """A non-digits model: how near its samples come to its training images (when the folder is here),
+    and with --card its grid of samples drawn into samples.png beside it, and the card."""
     from engine.errors import NoisescopeError
     from engine.models import find_model
-    from engine.models.formats.noisescope import is_bundled_folder, read_config, weights_path
+    from engine.models.formats.noisescope import is_bundled_folder, read_config
+
+    info = find_model(str(args.model))
+    folder = Path(info.source)
+    if not is_bundled_folder(folder):
+        raise UsageError(f"evaluate measures 32x32 grey digits models and Noisescope model folders; {info.name} is "
+                         "neither")
+    try:
+        config = read_config(folder)
+    except NoisescopeError as exc:
+        raise UsageError(str(exc)) from None
+    images = _training_folder(args, config)
+    if args.card is not None:
+        _check_image_card(folder / CARD_NAME if args.card is True else args.card)
+    if args.card is None and images is None:
+        raise UsageError(f"{info.name} makes {info.height}x{info.width}x{info.channels} images, which the digit "
+                         f"classifier cannot judge: `noisescope evaluate {info.name} --images FOLDER` (the folder it "
+                         "was trained on) measures its copies, and --card writes its card")
+    figures = _originality(args, info, config, images) if images is not None else None
+    result: dict[str, Any] = {"model": info.name, **({"originality": figures} if figures else {})}
+    if args.card is not None:
+        result.update(_write_image_card(args, info, folder, config, figures))
+    if args.json:
+        print_json(result)
+        return 0
+    if figures:
+        reference = figures["training_images"]
+        print(f"{info.name} against {images} ({reference['samples']:,} training images; their median distance to "
+              f"the nearest other one: {reference['nearest_train_median']:.2f})")
+        print(f"{'':12} {'samples':>7} {'nearest':>8} {'copies':>7} {'memorised':>9}")
+        for key, name in (("unconditional", "no label"), ("conditional", "label asked")):
+            if key in figures:
+                row = figures[key]
+                print(f"{name:12} {row['samples']:7d} {row['nearest_train_median']:8.2f} {row['copies']:7.1%} "
+                      f"{row['memorised']:9.1%}")
+    if args.card is not None:
+        print(f"wrote {result['card']} and its samples {result['samples']}")
+    return 0
+
+
+def _check_image_card(path: Path) -> None:
+    from engine.training.image_card import check_image_card
+    from engine.training.model_card import CardError
+
+    try:
+        check_image_card(path)
+    except (OSError, CardError) as exc:
+        raise UsageError(f"--card: {exc}") from None
+
+
+def _training_folder(args, config: dict[str, Any]) -> Path | None:
+    """--images, else the folder the model's config says it was trained on if it is on this machine."""
+    if args.images is not None:
+        if not args.images.is_dir():
+            raise UsageError(f"--images: {args.images} is not a folder: give the image folder the model was trained on")
+        return args.images
+    recorded = config.get("training", {}).get("arguments", {}).get("images")
+    return Path(recorded) if isinstance(recorded, str) and Path(recorded).is_dir() else None
+
+
+def _originality(args, info, config: dict[str, Any], images: Path) -> dict[str, Any]:
+    from engine.errors import NoisescopeError
+    from engine.training.image_folder import load_image_folder
+    from engine.training.image_originality import measure
+
+    arguments = config.get("training", {}).get("arguments", {})
+    try:
+        train = load_image_folder(images, size=info.height, background=arguments.get("background", "white"))
+        figures = measure(info.source, list(info.labels or []), train, count=args.count, seed=args.seed,
+                          steps=args.steps)
+    except (OSError, ValueError, RuntimeError, NoisescopeError) as exc:
+        raise UsageError(f"--images: {exc}") from None
+    per_label = f", {figures['conditional']['samples'] // len(info.labels)} per label" if "conditional" in figures else ""
+    figures["how"] = (f"`noisescope evaluate {info.name} --count {args.count} --seed {args.seed} --steps {args.steps}` "
+                      f"({args.count} samples without a label{per_label}, {args.steps} DPM-Solver++ steps, the "
+                      "model's default guidance).")
+    return figures
+
+
+def _write_image_card(args, info, folder: Path, config: dict[str, Any], figures: dict[str, Any] | None
+                      ) -> dict[str, Any]:
+    from engine.errors import NoisescopeError
+    from engine.models.formats.noisescope import weights_path
     from engine.models.safetensors_header import safetensors_parameter_count
     from engine.training.grid import save_grid
     from engine.training.image_card import write_image_card
     from engine.training.model_card import CardError
     from engine.training.sampling import per_label_grid
 
-    info = find_model(str(args.model))
-    folder = Path(info.source)
-    if args.card is None or not is_bundled_folder(folder):
-        raise UsageError(f"evaluate measures 32x32 grey digits models; {info.name} makes {info.height}x{info.width}"
-                         f"x{info.channels} images: `noisescope evaluate {info.name} --card` writes the card of a "
-                         "Noisescope model folder (data, training, loss curve, samples) without figures")
     path = folder / CARD_NAME if args.card is True else args.card
     try:
-        config = read_config(folder)
         images = per_label_grid(folder, info.family, list(info.labels or []) or None, steps=args.steps)
         grid = save_grid(images, folder / "samples.png", scale=2)
         written = write_image_card(path, config, safetensors_parameter_count(weights_path(folder, config)),
-                                   grid.name if grid.parent == path.parent else str(grid))
+                                   grid.name if grid.parent == path.parent else str(grid), figures)
     except (OSError, CardError, NoisescopeError) as exc:
         raise UsageError(f"--card: {exc}") from None
-    if args.json:
-        print_json({"model": info.name, "card": str(written), "samples": str(grid)})
-    else:
-        print(f"wrote {written} and its samples {grid}")
-    return 0
+    return {"card": str(written), "samples": str(grid)}
 
 
 def _write_samples(args) -> Path:

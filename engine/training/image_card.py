@@ -28,7 +28,31 @@ def _curve(points: list[list[float]]) -> list[str]:
     return lines + [f"| {int(step):,} | {loss:.4f} |" for step, loss in rows]
 
 
-def card_block(config: dict[str, Any], parameters: int | None, grid: str | None) -> str:
+def _originality(figures: dict[str, Any] | None, config: dict[str, Any]) -> list[str]:
+    """The copies table of engine/training/image_originality.py's measure(), or how to get one."""
+    lines = ["## Originality", ""]
+    if not figures:
+        return lines + [f"Not measured: `noisescope evaluate {config.get('name', 'MODEL')} --card --images FOLDER` "
+                        "(the folder it was trained on) measures how near its samples come to their training images."]
+    reference = figures["training_images"]
+    lines += [f"Against the {reference['samples']:,} training images (L2 distance, RGB in [0, 1]); "
+              f"{figures.get('how', '')}", "",
+              "| | samples | nearest training image (median) | copies | memorised |", "|---|---|---|---|---|",
+              f"| training images, to their nearest other one | {reference['samples']:,} | "
+              f"{reference['nearest_train_median']:.2f} | | |"]
+    for key, name in (("unconditional", "no label"), ("conditional", "label asked")):
+        if key in figures:
+            row = figures[key]
+            lines.append(f"| {name} | {row['samples']:,} | {row['nearest_train_median']:.2f} | {row['copies']:.1%} | "
+                         f"{row['memorised']:.1%} |")
+    return lines + ["", "copies: nearer a training image than 99% of training images of its class lie to their "
+                        "nearest other one (a sample without a label: the class of its nearest training image). "
+                        "memorised: nearer its nearest training image than a third of the distance to the second "
+                        "nearest (Yoon et al. 2023)."]
+
+
+def card_block(config: dict[str, Any], parameters: int | None, grid: str | None,
+               originality: dict[str, Any] | None = None) -> str:
     data, training = config.get("data", {}), config.get("training", {})
     arguments = training.get("arguments", {})
     labels = config.get("labels") or []
@@ -57,6 +81,7 @@ def card_block(config: dict[str, Any], parameters: int | None, grid: str | None)
                   + " (seeds 0-9 in each row, DPM-Solver++, the model's default guidance)."]
     lines += ["", "There is no recognition figure: `noisescope evaluate` measures digits models only. "
               "Judge the samples by looking at them."]
+    lines += ["", *_originality(originality, config)]
     if config.get("licence"):
         lines += ["", "## Licence", "", str(config["licence"])]
     return "\n".join(lines)
@@ -66,14 +91,27 @@ def new_image_card(config: dict[str, Any]) -> str:
     return f"# {config.get('name', 'model')}\n\n{config.get('description', '')}\n\n{BLOCK[0]}\n{BLOCK[1]}\n"
 
 
-def write_image_card(path: Path, config: dict[str, Any], parameters: int | None, grid: str | None) -> Path:
-    """Create the card at `path`, or replace its generated block (CardError for a card without one)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else new_image_card(config)
+def _updated(text: str, path: Path, block: str) -> str:
     span = marked_span(text, BLOCK, path)
     if span is None:
         raise CardError(f"{path}: no generated block: put the lines {BLOCK[0]} and {BLOCK[1]} where the "
                         "data, training and samples belong")
-    updated = f"{text[:span[0]]}\n{card_block(config, parameters, grid)}\n{text[span[1]:]}"
+    return f"{text[:span[0]]}\n{block}\n{text[span[1]:]}"
+
+
+def check_image_card(path: Path) -> None:
+    """CardError now, before minutes of sampling, if the card at `path` could not take its block."""
+    if path.is_dir():
+        raise CardError(f"{path} is a folder; give the card's file name")
+    if path.exists():
+        _updated(path.read_text(encoding="utf-8"), path, "")
+
+
+def write_image_card(path: Path, config: dict[str, Any], parameters: int | None, grid: str | None,
+                     originality: dict[str, Any] | None = None) -> Path:
+    """Create the card at `path`, or replace its generated block (CardError for a card without one)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else new_image_card(config)
+    updated = _updated(text, path, card_block(config, parameters, grid, originality))
 
     def write(temporary: Path) -> None:
         temporary.write_text(updated, encoding="utf-8")

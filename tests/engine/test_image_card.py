@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,39 @@ def test_the_card_of_a_colour_model_holds_data_training_and_its_samples(colour_m
     assert again.count("## Data") == 1 and again.endswith("Hand-written note.\n")
 
 
-def test_a_colour_model_without_card_or_with_a_card_lacking_the_block_exits_2(colour_model, tmp_path, capsys):
-    assert main(["evaluate", str(colour_model)]) == 2
-    assert "--card" in capsys.readouterr().err
+def test_the_card_and_the_figures_say_how_near_the_samples_come_to_the_training_images(colour_model, capsys):
+    # the folder the model's config records is on this machine: it is measured without being named
+    assert main(["evaluate", str(colour_model), "--card", "--steps", "2", "--count", "20"]) == 0
+    card = (colour_model / "MODEL_CARD.md").read_text()
+    assert "## Originality" in card and "| no label | 20 |" in card and "| label asked | 20 |" in card
+    assert "Not measured" not in card
+    capsys.readouterr()
+    data = colour_model.parent / "data"
+    assert main(["evaluate", str(colour_model), "--images", str(data), "--steps", "2", "--count", "20",
+                 "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["originality"]
+    assert figures["training_images"]["samples"] == 4 and figures["conditional"]["samples"] == 20
+    assert 0 <= figures["unconditional"]["copies"] <= 1 and "card" not in figures
+
+
+def test_a_colour_model_with_no_training_folder_here_or_a_card_lacking_the_block_exits_2(colour_model, tmp_path,
+                                                                                        capsys):
+    moved = tmp_path / "moved"
+    shutil.copytree(colour_model, moved)
+    config = json.loads((moved / "config.json").read_text())
+    config["training"]["arguments"]["images"] = str(tmp_path / "gone")
+    (moved / "config.json").write_text(json.dumps(config))
+    assert main(["evaluate", str(moved)]) == 2
+    assert "--images FOLDER" in capsys.readouterr().err
+    assert main(["evaluate", str(moved), "--images", str(tmp_path / "gone")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    wrong = tmp_path / "wrong"
+    (wrong / "greens").mkdir(parents=True)
+    Image.new("RGB", (32, 32), (0, 200, 0)).save(wrong / "greens" / "0.png")
+    assert main(["evaluate", str(moved), "--images", str(wrong), "--steps", "2", "--count", "10"]) == 2
+    assert "not the model's labels" in capsys.readouterr().err
+    assert main(["evaluate", str(moved), "--card", "--steps", "2"]) == 0  # a card without the figures
+    assert "Not measured: `noisescope evaluate" in (moved / "MODEL_CARD.md").read_text()
     bare = tmp_path / "bare.md"
     bare.write_text("# a card with no generated block\n")
     assert main(["evaluate", str(colour_model), "--card", str(bare), "--steps", "2"]) == 2

@@ -54,3 +54,23 @@ def test_help_about_shows_the_version_and_the_mnist_attribution(qtbot):
         assert credit in text
     assert window.about.isVisible()
     window.about.close()
+
+
+def test_about_credits_every_bundled_models_data_with_its_links(tmp_path, monkeypatch):
+    """A newly bundled model's data is credited from its config, its URL a link, its text escaped."""
+    import json
+    import shutil
+
+    from gui.about_dialog import about_text
+
+    assets = tmp_path / "assets"
+    shutil.copytree(Path(__file__).parents[2] / "assets" / "models" / "digits-gan", assets / "models" / "digits-gan")
+    (assets / "models" / "emoji").mkdir()
+    (assets / "models" / "emoji" / "config.json").write_text(json.dumps(
+        {"name": "emoji-diffusion", "data": {"attribution": "Emoji <by> others, CC-BY 4.0 "
+                                                            "(https://creativecommons.org/licenses/by/4.0/)"}}))
+    monkeypatch.setenv("NOISESCOPE_ASSETS", str(assets))
+    text = about_text()
+    assert "<li>emoji-diffusion: Emoji &lt;by&gt; others, CC-BY 4.0 (<a " in text
+    assert "href='https://creativecommons.org/licenses/by/4.0/'" in text
+    assert "<li>digits-gan: MNIST" in text

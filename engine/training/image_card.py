@@ -38,7 +38,7 @@ def _originality(figures: dict[str, Any] | None, config: dict[str, Any]) -> list
     lines += [f"Against the {reference['samples']:,} training images (L2 distance, RGB in [0, 1]); "
               f"{figures.get('how', '')}", "",
               "| | samples | nearest training image (median) | copies | memorised |", "|---|---|---|---|---|",
-              f"| training images, to their nearest other one | {reference['samples']:,} | "
+              f"| training images, to their nearest other one | {reference.get('measured', reference['samples']):,} | "
               f"{reference['nearest_train_median']:.2f} | | |"]
     for key, name in (("unconditional", "no label"), ("conditional", "label asked")):
         if key in figures:

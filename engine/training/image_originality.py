@@ -17,34 +17,61 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
-from engine.training.evaluate import MEMORISED_RATIO, two_nearest_distances
+from engine.training.evaluate import MEMORISED_RATIO
 from engine.training.image_folder import ImageSet
 from engine.training.sampling import generate
 
 PERCENTILE = 1  # a copy: nearer than 99% of training images lie to their nearest other one
 DUPLICATE = 1e-3  # L2 in [0, 1] RGB: under one 8-bit level in a single pixel, the same picture
+PER_CLASS = 1000  # training images per class whose nearest others set the line (all of a smaller class)
 
 
-def leave_one_out_nearest(train: ImageSet, batch: int = 500) -> np.ndarray:
-    """Each training image's distance to its nearest other *different* training image. Exact duplicates
-    are skipped: a data set can hold the same picture twice (flags of territories that share one), and
-    counting those would put a class's line at 0, where no copy could ever fall under it."""
-    import torch
-
+def _flat(images: np.ndarray) -> torch.Tensor:
     # float64: cdist's matrix-product form leaves float32 errors of ~1e-2 here, above a one-level difference
-    flat = torch.from_numpy(train.images.reshape(len(train.images), -1).astype(np.float64) / 255)
-    nearest = []
-    for start in range(0, len(flat), batch):
-        distances = torch.cdist(flat[start:start + batch], flat)
-        nearest.append(distances.masked_fill(distances < DUPLICATE, float("inf")).min(1).values)
-    return torch.cat(nearest).float().numpy()
+    return torch.from_numpy(images.reshape(len(images), -1).astype(np.float64) / 255)
 
 
-def class_lines(train: ImageSet, others: np.ndarray) -> np.ndarray:
-    """Per class, the PERCENTILE-th percentile of its images' leave-one-out distances (one line when unlabelled)."""
+def two_nearest(queries: np.ndarray, reference: np.ndarray, skip_duplicates: bool = False, rows: int = 1024,
+                columns: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 2) L2 distances of each query to its nearest and second nearest reference image, and (N,) the
+    nearest's index. Chunked both ways, each reference chunk converted once, so a folder of 200,000
+    images is measured in a few hundred MB. skip_duplicates: ignore reference images under DUPLICATE
+    away (the query itself, when the queries are training images)."""
+    best = torch.full((len(queries), 2), float("inf"), dtype=torch.float64)
+    index = torch.zeros((len(queries), 2), dtype=torch.long)
+    for column in range(0, len(reference), columns):
+        chunk = _flat(reference[column:column + columns])
+        for row in range(0, len(queries), rows):
+            distances = torch.cdist(_flat(queries[row:row + rows]), chunk)
+            if skip_duplicates:
+                distances = distances.masked_fill(distances < DUPLICATE, float("inf"))
+            values, found = distances.topk(min(2, distances.shape[1]), dim=1, largest=False)
+            candidates = torch.cat([best[row:row + rows], values], 1)
+            order = candidates.topk(2, dim=1, largest=False).indices
+            index[row:row + rows] = torch.cat([index[row:row + rows], found + column], 1).gather(1, order)
+            best[row:row + rows] = candidates.gather(1, order)
+    return best.float().numpy(), index[:, 0].numpy()
+
+
+def leave_one_out_nearest(train: ImageSet) -> tuple[np.ndarray, np.ndarray]:
+    """Up to PER_CLASS training images of each class (evenly spread), and each one's distance to its
+    nearest other *different* training image. Exact duplicates are skipped: a data set can hold the
+    same picture twice (flags of territories that share one), and counting those would put a class's
+    line at 0, where no copy could ever fall under it."""
+    chosen = np.concatenate([members[np.linspace(0, len(members) - 1, min(PER_CLASS, len(members))).astype(int)]
+                             for members in (np.flatnonzero(train.labels == label) for label in np.unique(train.labels))])
+    distances, _ = two_nearest(train.images[chosen], train.images, skip_duplicates=True)
+    return chosen, distances[:, 0]
+
+
+def class_lines(train: ImageSet, chosen: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Per class, the PERCENTILE-th percentile of its chosen images' nearest-other distances (one line
+    when unlabelled)."""
     classes = max(1, len(train.label_names))
-    return np.array([np.percentile(others[train.labels == index], PERCENTILE) for index in range(classes)])
+    labels = train.labels[chosen]
+    return np.array([np.percentile(others[labels == index], PERCENTILE) for index in range(classes)])
 
 
 def originality(samples: np.ndarray, train: ImageSet, lines: np.ndarray, asked: np.ndarray | None = None
@@ -52,23 +79,14 @@ def originality(samples: np.ndarray, train: ImageSet, lines: np.ndarray, asked: 
     """The figures of uint8 (N, H, W, C) samples; `asked` holds each sample's class index, if one was asked."""
     if samples.shape[1:] != train.images.shape[1:]:
         raise ValueError(f"the samples are {samples.shape[1:]}, the training images {train.images.shape[1:]}")
-    distances = two_nearest_distances(samples, train.images)
+    distances, nearest_index = two_nearest(samples, train.images)
     nearest, second = distances.T
     if asked is None:  # the class of the training image it lies nearest
-        asked = train.labels[_nearest_index(samples, train.images)]
+        asked = train.labels[nearest_index]
     return {"samples": len(samples),
             "nearest_train_median": round(float(np.median(nearest)), 3),
             "copies": round(float((nearest < lines[asked]).mean()), 4),
             "memorised": round(float((nearest < MEMORISED_RATIO * second).mean()), 4)}
-
-
-def _nearest_index(samples: np.ndarray, train: np.ndarray, batch: int = 500) -> np.ndarray:
-    import torch
-
-    reference = torch.from_numpy(train.reshape(len(train), -1).astype(np.float32) / 255)
-    queries = torch.from_numpy(samples.reshape(len(samples), -1).astype(np.float32) / 255)
-    return torch.cat([torch.cdist(queries[i:i + batch], reference).argmin(1)
-                      for i in range(0, len(queries), batch)]).numpy()
 
 
 def measure(model: Path | str, labels: list[str], train: ImageSet, count: int = 500, seed: int = 1000,
@@ -78,10 +96,10 @@ def measure(model: Path | str, labels: list[str], train: ImageSet, count: int = 
     if list(train.label_names) != list(labels):
         raise ValueError(f"the folder's classes {list(train.label_names)} are not the model's labels {labels}: "
                          "give the folder the model was trained on")
-    others = leave_one_out_nearest(train)
-    lines = class_lines(train, others)
+    chosen, others = leave_one_out_nearest(train)
+    lines = class_lines(train, chosen, others)
     result: dict[str, Any] = {
-        "training_images": {"samples": len(train.images),
+        "training_images": {"samples": len(train.images), "measured": len(chosen),
                             "nearest_train_median": round(float(np.median(others)), 3),
                             "copies_lines": [round(float(line), 3) for line in lines]},
         "unconditional": originality(generate(model, count, seed=seed, steps=steps), train, lines)}

@@ -182,10 +182,13 @@ def _originality(args, info, config: dict[str, Any], images: Path) -> dict[str, 
     arguments = config.get("training", {}).get("arguments", {})
     try:
         train = load_image_folder(images, size=info.height, background=arguments.get("background", "white"))
+    except (OSError, ValueError) as exc:  # its messages name the folder or the file
+        raise UsageError(str(exc)) from None
+    try:
         figures = measure(info.source, list(info.labels or []), train, count=args.count, seed=args.seed,
                           steps=args.steps)
     except (OSError, ValueError, RuntimeError, NoisescopeError) as exc:
-        raise UsageError(f"--images: {exc}") from None
+        raise UsageError(f"{images}: {exc}") from None
     per_label = f", {figures['conditional']['samples'] // len(info.labels)} per label" if "conditional" in figures else ""
     figures["how"] = (f"`noisescope evaluate {info.name} --count {args.count} --seed {args.seed} --steps {args.steps}` "
                       f"({args.count} samples without a label{per_label}, {args.steps} DPM-Solver++ steps, the "

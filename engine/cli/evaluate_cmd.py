@@ -6,6 +6,8 @@ model's --card also draws its samples.png again (a row per label, and one withou
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +66,9 @@ def run_evaluate(args) -> int:
         raise UsageError(f"cannot read the digits data or classifier: {exc}") from None
     real = reference(classifier, train, held_out)
     try:
-        with ray_pool_from_args(args) as pool:  # --ray: the samples are drawn by the workers, the figures here
-            if pool is None:
-                result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
-                                        steps=args.steps)
-            else:
-                from engine.cluster.ray_evaluate import batch_for, sample_on_ray
-
-                result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
-                                        steps=args.steps, sample=sample_on_ray(pool),
-                                        batch=batch_for(args.count, pool.workers))
+        with _sampling(args) as sampling:
+            result = evaluate_model(args.model, classifier, train, real, count=args.count, seed=args.seed,
+                                    steps=args.steps, **sampling)
     except NoisescopeError as exc:
         raise UsageError(str(exc)) from None
     result["real_reference"] = real
@@ -95,6 +90,18 @@ def run_evaluate(args) -> int:
     if "card" in result:
         print(f"figures written into {result['card']} and samples drawn into {result['samples']}")
     return 0
+
+
+@contextlib.contextmanager
+def _sampling(args) -> Iterator[dict[str, Any]]:
+    """With --ray, the arguments that have the samples drawn by the workers (the figures are computed here)."""
+    with ray_pool_from_args(args) as pool:
+        if pool is None:
+            yield {}
+            return
+        from engine.cluster.ray_evaluate import batch_for, sample_on_ray
+
+        yield {"sample": sample_on_ray(pool), "batch": batch_for(args.count, pool.workers)}
 
 
 def _not_digits(model: str) -> bool:
@@ -185,8 +192,9 @@ def _originality(args, info, config: dict[str, Any], images: Path) -> dict[str, 
     except (OSError, ValueError) as exc:  # its messages name the folder or the file
         raise UsageError(str(exc)) from None
     try:
-        figures = measure(info.source, list(info.labels or []), train, count=args.count, seed=args.seed,
-                          steps=args.steps)
+        with _sampling(args) as sampling:
+            figures = measure(info.source, list(info.labels or []), train, count=args.count, seed=args.seed,
+                              steps=args.steps, **sampling)
     except (OSError, ValueError, RuntimeError, NoisescopeError) as exc:
         raise UsageError(f"{images}: {exc}") from None
     per_label = f", {figures['conditional']['samples'] // len(info.labels)} per label" if "conditional" in figures else ""

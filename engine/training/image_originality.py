@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.training.evaluate import MEMORISED_RATIO
+from engine.training.evaluate import MEMORISED_RATIO, Sampler, sample_here
 from engine.training.image_folder import ImageSet
-from engine.training.sampling import generate
+from engine.training.sampling import sample_recipes
 
 PERCENTILE = 1  # a copy: nearer than 99% of training images lie to their nearest other one
 DUPLICATE = 1e-3  # L2 in [0, 1] RGB: under one 8-bit level in a single pixel, the same picture
@@ -90,21 +90,25 @@ def originality(samples: np.ndarray, train: ImageSet, lines: np.ndarray, asked: 
 
 
 def measure(model: Path | str, labels: list[str], train: ImageSet, count: int = 500, seed: int = 1000,
-            steps: int = 30) -> dict[str, Any]:
+            steps: int = 30, sample: Sampler = sample_here, batch: int = 100) -> dict[str, Any]:
     """`count` samples without a label, and count/len(labels) per label, against the training images.
-    The folder's classes must be the model's labels, in order (they index the same embeddings)."""
+    The folder's classes must be the model's labels, in order (they index the same embeddings).
+    `sample` draws them (here, or on Ray workers: engine/cluster/ray_evaluate.py)."""
     if list(train.label_names) != list(labels):
         raise ValueError(f"the folder's classes {list(train.label_names)} are not the model's labels {labels}: "
                          "give the folder the model was trained on")
     chosen, others = leave_one_out_nearest(train)
     lines = class_lines(train, chosen, others)
+    per_label = max(1, count // len(labels)) if labels else 0
+    requests = [sample_recipes(model, count, seed=seed, steps=steps, batch=batch)]
+    requests += [sample_recipes(model, per_label, seed=seed, label=label, steps=steps, batch=batch) for label in labels]
+    free, *labelled = sample(requests)
     result: dict[str, Any] = {
         "training_images": {"samples": len(train.images), "measured": len(chosen),
                             "nearest_train_median": round(float(np.median(others)), 3),
                             "copies_lines": [round(float(line), 3) for line in lines]},
-        "unconditional": originality(generate(model, count, seed=seed, steps=steps), train, lines)}
+        "unconditional": originality(free, train, lines)}
     if labels:
-        per_label = max(1, count // len(labels))
-        samples = np.concatenate([generate(model, per_label, seed=seed, label=label, steps=steps) for label in labels])
-        result["conditional"] = originality(samples, train, lines, np.repeat(np.arange(len(labels)), per_label))
+        result["conditional"] = originality(np.concatenate(labelled), train, lines,
+                                            np.repeat(np.arange(len(labels)), per_label))
     return result

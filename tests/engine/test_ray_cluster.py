@@ -16,6 +16,7 @@ from engine.cli.main import main
 from engine.history import History
 from engine.sweep.runner import CellDone
 from tests.engine.test_cli import run_cli
+from tests.engine.test_image_card import colour_model  # noqa: F401 (a fixture)
 from tests.engine.test_training import tiny_data  # noqa: F401 (a fixture)
 
 ray = pytest.importorskip("ray")
@@ -156,3 +157,12 @@ def test_an_evaluation_on_ray_gives_the_figures_of_the_local_one(capsys, tmp_pat
         assert main(flags + extra) == 0
         results.append(json.loads(capsys.readouterr().out))
     assert results[0] == results[1] and results[1]["conditional"]["samples"] == 40
+
+
+def test_a_colour_models_copies_measured_on_ray_are_those_of_the_local_run(capsys, local_ray, colour_model):  # noqa: F811
+    flags = ["evaluate", str(colour_model), "--count", "20", "--steps", "2", "--json"]
+    results = []
+    for extra in ([], ["--ray", "--ray-workers", "2"]):
+        assert main(flags + extra) == 0
+        results.append(json.loads(capsys.readouterr().out)["originality"])
+    assert results[0] == results[1] and results[1]["conditional"]["samples"] == 20

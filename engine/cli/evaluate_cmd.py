@@ -1,7 +1,9 @@
 """`noisescope evaluate MODEL`: how recognisable, varied and original a digits model's samples are.
 
-A model the digit classifier cannot judge (colour or another size) gets, with --card, a card of its
-data, training, loss curve and sample grid instead (engine/training/image_card.py). A digits
+A model the digit classifier cannot judge (colour or another size) is measured instead against the
+image folder it was trained on (--images, or the one its config records): how near its samples come
+to their training images (engine/training/image_originality.py); with --card, a card of its data,
+training, loss curve, sample grid and those figures (engine/training/image_card.py). A digits
 model's --card also draws its samples.png again (a row per label, and one without a label)."""
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def run_evaluate(args) -> int:
         raise UsageError(f"--count must be at least 10, not {args.count}")
     if _not_digits(args.model):
         return _image_card(args)
+    if args.images is not None:
+        raise UsageError("--images is for a colour model (the folder it was trained on); a digits model is measured "
+                         "against the bundled digits (--data)")
     card = _card_path(args) if args.card is not None else None
     from engine.errors import NoisescopeError
     from engine.training.classifier import load_or_train_classifier

@@ -90,3 +90,9 @@ def test_the_loss_curve_is_a_short_table_from_first_to_last_step():
     rows = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert len(rows) == 12 and rows[0] == "| 100 | 1.0000 |" and rows[-1] == "| 4,000 | 0.0250 |"
     assert "5 images (no classes)" in text and "1,000 parameters" in text
+
+
+def test_images_is_refused_for_a_digits_model(tmp_path, capsys):
+    assert main(["evaluate", "digits-gan", "--images", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--images is for a colour model" in err

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench.device_sync import synchronize
 from engine import Recipe, run
 from engine.events import Finished
 from engine.model_cache import ModelCache
@@ -39,13 +40,13 @@ SCHEDULER = {"num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2", 
 
 
 def timed_engine_run(recipe: Recipe, cache: ModelCache, previews: bool) -> tuple[float, np.ndarray]:
-    _sync(recipe.device)
+    synchronize(recipe.device)
     start = time.perf_counter()
     images = None
     for event in run(recipe, cache=cache, previews=previews):
         if isinstance(event, Finished):
             images = event.images
-    _sync(recipe.device)
+    synchronize(recipe.device)
     assert images is not None, "the run did not finish"
     return time.perf_counter() - start, images
 
@@ -131,11 +132,11 @@ def bench_against_diffusers(args, device: str) -> tuple[float, int]:
     cache = ModelCache()
 
     def diffusers_run() -> tuple[float, np.ndarray]:
-        _sync(device)
+        synchronize(device)
         start = time.perf_counter()
         images = pipeline(batch_size=1, generator=torch.Generator("cpu").manual_seed(3),
                           num_inference_steps=args.steps, eta=0.0, output_type="np").images
-        _sync(device)
+        synchronize(device)
         return time.perf_counter() - start, np.round(images * 255).astype(np.uint8)
 
     timed_engine_run(recipe, cache, True)
@@ -149,10 +150,6 @@ def bench_against_diffusers(args, device: str) -> tuple[float, int]:
     difference = int(np.abs(our_images.astype(int) - their_images.astype(int)).max())
     return statistics.median(ours) / statistics.median(theirs), difference
 
-
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
 
 
 def main() -> None:

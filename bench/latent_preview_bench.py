@@ -18,6 +18,7 @@ import time
 
 import torch
 
+from bench.device_sync import synchronize
 from engine.latent_previews import latent_step_frames
 from engine.preview_modes import PreviewMode
 
@@ -28,16 +29,12 @@ SD15_UNET = {"block_out_channels": (320, 640, 1280, 1280), "layers_per_block": 2
              "attention_head_dim": 8}
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
 
 def _time(fn, device: torch.device) -> float:
-    _sync(device)
+    synchronize(device)
     began = time.perf_counter()
     fn()
-    _sync(device)
+    synchronize(device)
     return time.perf_counter() - began
 
 

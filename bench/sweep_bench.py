@@ -14,8 +14,7 @@ import argparse
 import statistics
 import time
 
-import torch
-
+from bench.device_sync import synchronize
 from engine import Recipe, run
 from engine.events import Finished
 from engine.sweep.axes import parse_axis
@@ -23,26 +22,21 @@ from engine.sweep.plan import make_plan
 from engine.sweep.runner import CellDone, run_sweep
 
 
-def _sync(device: str) -> None:
-    if device.startswith("cuda") or (device == "auto" and torch.cuda.is_available()):
-        torch.cuda.synchronize()
-
-
 def timed_sweep(plan, device: str) -> float:
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     done = sum(isinstance(item, CellDone) for item in run_sweep(plan))
-    _sync(device)
+    synchronize(device)
     assert done == len(plan.cells)
     return time.perf_counter() - start
 
 
 def timed_one_by_one(plan, device: str) -> float:
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     for cell in plan.cells:
         assert isinstance(list(run(cell.recipe))[-1], Finished)
-    _sync(device)
+    synchronize(device)
     return time.perf_counter() - start
 
 

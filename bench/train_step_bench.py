@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from bench.device_sync import synchronize
 from engine.device import resolve_device
 from engine.training.diffusion import DiffusionTrainer
 from engine.training.image_folder import ImageSet
@@ -31,12 +32,6 @@ from engine.training.loss_log import LossLog
 
 CLASSES = 9
 
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    elif device.type == "mps":
-        torch.mps.synchronize()
 
 
 def trainer_for(args, device: torch.device) -> DiffusionTrainer:
@@ -52,14 +47,14 @@ def trainer_for(args, device: torch.device) -> DiffusionTrainer:
 def block_rate(trainer: DiffusionTrainer, log: LossLog, steps: int, read_each_step: bool,
                device: torch.device) -> float:
     """Steps per second over one block of `steps` steps."""
-    _sync(device)
+    synchronize(device)
     began = time.perf_counter()
     for _ in range(steps):
         losses = trainer.train_step()
         if read_each_step:
             losses = {key: value.item() for key, value in losses.items()}
         log.add(trainer.step, losses, 0.0)
-    _sync(device)
+    synchronize(device)
     return steps / (time.perf_counter() - began)
 
 

@@ -297,5 +297,15 @@ def run_train(args) -> int:
             why = f"on {stop.requested}" if stop.requested else f"after {args.minutes:g} minutes (--minutes)"
             print(f"stopped {why} at step {trainer.step} of {settings['steps']}; "
                   f"carry on with --resume {loop.checkpoint_path(run)}")
-    print(f"wrote {folder} (step {trainer.step})")
+    print(f"wrote {folder} (step {trainer.step}); {where_to_find(folder, name)}")
     return 0
+
+
+def where_to_find(folder: Path, name: str) -> str:
+    """How to use the model just written: the studio lists the folders of its model roots."""
+    from engine.models.catalog import default_roots
+
+    if any(folder.resolve().parent == root.resolve() for root, _ in default_roots()):
+        return f"the studio lists it as {name}, and `noisescope generate --model {name}` uses it"
+    return (f"`noisescope generate --model {folder}` uses it; for the studio to list it, add {folder.parent} "
+            "under File > Models folders")

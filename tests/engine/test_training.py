@@ -14,6 +14,7 @@ from safetensors.torch import load_file
 from engine import Failed, Finished, Recipe, run
 from engine.cli.main import main
 from engine.model_cache import ModelCache
+from engine.models import find_model
 from engine.training.checkpoint import load_checkpoint
 from engine.training.data import default_data_path, load_digits, split, split_indices
 from engine.training.gan import GANTrainer
@@ -153,6 +154,20 @@ def test_a_second_ctrl_c_while_the_checkpoint_is_written_quits_at_once(tiny_data
     assert "interrupted" in capsys.readouterr().err
     assert list((tmp_path / "checkpoints").glob("*.pt*")) == []  # quit before writing: no half-written file
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_last_line_says_how_to_use_the_model(tiny_data, tmp_path, capsys):
+    assert train("gan", tiny_data, tmp_path, "--steps", "1", "--sample-every", "0") == 0
+    model = tmp_path / "model"
+    assert (f"`noisescope generate --model {model}` uses it; for the studio to list it, add {tmp_path} under "
+            "File > Models folders") in capsys.readouterr().out
+    # the default --out: the user's models folder, which the studio lists
+    assert main(["train", "gan", "--data", str(tiny_data), "--batch", "4", "--widths", TINY["gan"], "--device",
+                 "cpu", "--quiet", "--steps", "1", "--sample-every", "0", "--name", "my-gan",
+                 "--checkpoint-dir", str(tmp_path / "checkpoints")]) == 0
+    out = capsys.readouterr().out
+    assert "the studio lists it as my-gan, and `noisescope generate --model my-gan` uses it" in out
+    assert find_model("my-gan").origin == "user"
 
 
 def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):

@@ -8,8 +8,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from engine.cli.common import UsageError
-from engine.errors import NoisescopeError
+from engine.cli.common import UsageError, fail
+from engine.errors import ExportError, NoisescopeError
 from engine.paths import user_data_dir, user_models_dir
 
 FAMILIES = {
@@ -288,15 +288,21 @@ def run_train(args) -> int:
         progress=not args.quiet, device=str(device) if device.type != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
         metadata=data_metadata, stop_after_s=None if args.minutes is None else args.minutes * 60,
     )
-    if args.export_only:
-        folder = loop.export(run, trainer, elapsed)
-    else:
-        with StopOnSignal() as stop:
-            folder = loop.train(run, trainer, generator, elapsed, stop_requested=stop)
-        if trainer.step < settings["steps"]:
-            why = f"on {stop.requested}" if stop.requested else f"after {args.minutes:g} minutes (--minutes)"
-            print(f"stopped {why} at step {trainer.step} of {settings['steps']}; "
-                  f"carry on with --resume {loop.checkpoint_path(run)}")
+    try:
+        if args.export_only:
+            folder = loop.export(run, trainer, elapsed)
+        else:
+            with StopOnSignal() as stop:
+                folder = loop.train(run, trainer, generator, elapsed, stop_requested=stop)
+    except ExportError as exc:  # the run's last writes (a full disk): what is left, and how to carry on
+        checkpoint = loop.checkpoint_path(run)
+        after = (f"; carry on from the last checkpoint written whole with --resume {checkpoint} (--export-only "
+                 "writes just the model)" if checkpoint.is_file() else "")
+        return fail(f"{exc.message}. Training stopped at step {trainer.step}{after}", exc.kind.exit_code)
+    if not args.export_only and trainer.step < settings["steps"]:
+        why = f"on {stop.requested}" if stop.requested else f"after {args.minutes:g} minutes (--minutes)"
+        print(f"stopped {why} at step {trainer.step} of {settings['steps']}; "
+              f"carry on with --resume {loop.checkpoint_path(run)}")
     print(f"wrote {folder} (step {trainer.step}); {where_to_find(folder, name)}")
     return 0
 

@@ -6,6 +6,7 @@ torch.load(weights_only=True): a checkpoint holds tensors and plain values, neve
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
 from pathlib import Path
@@ -30,7 +31,11 @@ def save_checkpoint(path: Path, *, family: str, step: int, settings: dict[str, A
         "torch_rng": torch.get_rng_state(),
         "elapsed_s": elapsed_s,
     }
-    return write_atomically(Path(path), lambda temporary: torch.save(state, temporary))
+    # Serialised in memory first: torch.save writing a file on a full disk raises a RuntimeError of
+    # its zip writer ("unexpected pos ..."), not the OSError (ENOSPC) that names the problem.
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return write_atomically(Path(path), lambda temporary: temporary.write_bytes(buffer.getbuffer()))
 
 
 # What a checkpoint must hold, and of which type: anything else is refused before it is used.

@@ -9,20 +9,26 @@ generator that every random draw of training uses.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from tqdm import tqdm
 
+from engine.atomic import explain_os_error
+from engine.errors import ExportError
 from engine.models.bundled_writer import save_bundled
 from engine.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from engine.training.grid import save_grid
 from engine.training.loss_log import LossLog, loss_curve
 from engine.training.sampling import per_label_grid
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -85,32 +91,62 @@ def sample_grid(run: Run, trainer, folder: Path) -> Path:
     return save_grid(images, run.checkpoint_dir / f"{run.name}-step{trainer.step:06d}.png")
 
 
+class MidRunWrites:
+    """Files written while training runs (checkpoints, the model, its grids, the loss log). A disk that
+    fills up, or a folder that turns read-only, is said once per file and training goes on: every file
+    is written whole or not at all (engine/atomic.py), so the last one written stays usable, and the
+    run's end writes them again, failing with the same clear message if it still cannot."""
+
+    def __init__(self, bar: tqdm):
+        self.bar = bar
+        self.said: set[str] = set()
+
+    def attempt(self, what: str, target: Path, write: Callable[[], T]) -> T | None:
+        try:
+            return write()
+        except ExportError as exc:
+            message = exc.message
+        except OSError as exc:
+            message = explain_os_error(exc, target)
+        if what not in self.said:
+            self.said.add(what)
+            self.bar.write(f"{what} not written: {message}; training goes on (the last one written stays whole)",
+                           file=sys.stderr)
+        return None
+
+
 def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0,
           stop_requested: Callable[[], bool] = lambda: False) -> Path:
     """Train to run.steps, or until run.stop_after_s has passed or stop_requested() says so (a signal,
-    engine/training/stop_signal.py); in every case end with a checkpoint and the exported model."""
+    engine/training/stop_signal.py); in every case end with a checkpoint and the exported model.
+    Mid-run writes that fail are said and skipped (MidRunWrites); the final ones raise ExportError."""
     run.checkpoint_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic() - elapsed_s
     last_checkpoint = time.monotonic()
     bar = tqdm(total=run.steps, initial=trainer.step, disable=not run.progress, dynamic_ncols=True,
                desc=f"train {trainer.family}", mininterval=2.0)
+    writes = MidRunWrites(bar)
     log = LossLog(loss_log_path(run))
     deadline = None if run.stop_after_s is None else time.monotonic() + run.stop_after_s
     while (trainer.step < run.steps and (deadline is None or time.monotonic() < deadline)
            and not stop_requested()):
-        means = log.add(trainer.step, trainer.train_step(), time.monotonic() - started)
+        losses = trainer.train_step()
+        means = writes.attempt("the loss log", log.path,
+                               partial(log.add, trainer.step, losses, time.monotonic() - started))
         bar.update(1)
         if means is not None:  # the window's means: reading a loss every step would wait on the GPU
             bar.set_postfix({k: f"{v:.4f}" for k, v in means.items()}, refresh=False)
         if run.sample_every and trainer.step % run.sample_every == 0 and trainer.step < run.steps:
-            checkpoint(run, trainer, generator, time.monotonic() - started)
+            writes.attempt("the checkpoint", checkpoint_path(run),
+                           lambda: checkpoint(run, trainer, generator, time.monotonic() - started))
             last_checkpoint = time.monotonic()
-            export(run, trainer, time.monotonic() - started)
-            grid = sample_grid(run, trainer, run.out)
-            bar.write(f"step {trainer.step}: exported {run.out}, samples {grid}")
+            if writes.attempt("the model", run.out, lambda: export(run, trainer, time.monotonic() - started)):
+                grid = writes.attempt("the sample grid", run.checkpoint_dir, lambda: sample_grid(run, trainer, run.out))
+                bar.write(f"step {trainer.step}: exported {run.out}" + (f", samples {grid}" if grid else ""))
         elif time.monotonic() - last_checkpoint > run.checkpoint_every_s:
-            checkpoint(run, trainer, generator, time.monotonic() - started)
-            last_checkpoint = time.monotonic()
+            writes.attempt("the checkpoint", checkpoint_path(run),
+                           lambda: checkpoint(run, trainer, generator, time.monotonic() - started))
+            last_checkpoint = time.monotonic()  # a failed one too: tried again after checkpoint_every_s
     bar.close()
     elapsed_s = time.monotonic() - started
     checkpoint(run, trainer, generator, elapsed_s)

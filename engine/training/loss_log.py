@@ -32,12 +32,12 @@ class LossLog:
             return None
         names = sorted(self.sums)
         means = {key: float(self.sums[key]) / self.count for key in names}
+        self.sums, self.count = {}, 0  # first: a write that fails (a full disk) must not merge two windows
         new = not self.path.exists()
         with self.path.open("a", encoding="utf-8", newline="") as file:
             if new:
                 file.write(",".join(["step", "elapsed_s", *names]) + "\n")
             file.write(",".join([str(step), f"{elapsed_s:.1f}", *(f"{means[k]:.5f}" for k in names)]) + "\n")
-        self.sums, self.count = {}, 0
         return means
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -12,7 +13,9 @@ import pytest
 from safetensors.torch import load_file
 
 from engine import Failed, Finished, Recipe, run
+from engine.atomic import explain_os_error
 from engine.cli.main import main
+from engine.errors import ExportError
 from engine.model_cache import ModelCache
 from engine.models import find_model
 from engine.training.checkpoint import load_checkpoint
@@ -168,6 +171,74 @@ def test_the_last_line_says_how_to_use_the_model(tiny_data, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "the studio lists it as my-gan, and `noisescope generate --model my-gan` uses it" in out
     assert find_model("my-gan").origin == "user"
+
+
+def disk_full(path: Path) -> ExportError:
+    return ExportError(explain_os_error(OSError(errno.ENOSPC, "No space left on device"), path))
+
+
+def test_a_full_disk_mid_run_is_said_once_and_training_goes_on(tiny_data, tmp_path, monkeypatch, capsys):
+    from engine.training import loop
+    from engine.training.loss_log import LossLog
+
+    real_checkpoint, real_add, failures = loop.save_checkpoint, LossLog.add, []
+
+    def checkpoint_on_a_full_disk(path, **state):
+        if state["step"] < 4:  # the disk is full until the run's end has made room
+            failures.append(state["step"])
+            raise disk_full(path)
+        return real_checkpoint(path, **state)
+
+    def log_on_a_full_disk(self, step, losses, elapsed_s):
+        real_add(self, step, losses, elapsed_s)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(loop, "save_checkpoint", checkpoint_on_a_full_disk)
+    monkeypatch.setattr(loop.LossLog, "add", log_on_a_full_disk)
+    assert train("gan", tiny_data, tmp_path, "--steps", "4", "--sample-every", "0", "--checkpoint-every", "0") == 0
+    assert failures == [1, 2, 3]  # tried every time (--checkpoint-every 0), said once
+    err = capsys.readouterr().err
+    assert err.count("the checkpoint not written: cannot write digits-gan-latest.pt: the disk holding") == 1
+    assert err.count("the loss log not written: cannot write digits-gan-losses.csv") == 1
+    assert "training goes on (the last one written stays whole)" in err
+    assert load_checkpoint(tmp_path / "checkpoints" / "digits-gan-latest.pt")["step"] == 4
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["training"]["steps"] == 4
+
+
+def test_a_full_disk_at_the_end_says_what_is_left_in_one_line(tiny_data, tmp_path, monkeypatch, capsys):
+    from engine.training import loop
+
+    monkeypatch.setattr(loop, "save_checkpoint", lambda path, **state: (_ for _ in ()).throw(disk_full(path)))
+    assert train("gan", tiny_data, tmp_path, "--steps", "2", "--sample-every", "0") == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("noisescope: error: cannot write digits-gan-latest.pt: the disk holding")
+    assert err.endswith("Training stopped at step 2") and not (tmp_path / "model").exists()
+
+    monkeypatch.undo()  # a checkpoint is written; then the model cannot be
+    assert train("gan", tiny_data, tmp_path, "--steps", "2", "--sample-every", "0") == 0
+    monkeypatch.setattr(loop, "save_bundled", lambda folder, *_, **__: (_ for _ in ()).throw(disk_full(folder)))
+    assert train("gan", tiny_data, tmp_path, "--steps", "3", "--sample-every", "0",
+                 "--resume", str(tmp_path / "checkpoints" / "digits-gan-latest.pt")) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.endswith(f"Training stopped at step 3; carry on from the last checkpoint written whole with --resume "
+                        f"{tmp_path / 'checkpoints' / 'digits-gan-latest.pt'} (--export-only writes just the model)")
+
+
+def test_a_checkpoint_on_a_full_disk_is_an_export_error_naming_it(tmp_path, monkeypatch):
+    """torch.save straight into the file raised its zip writer's RuntimeError on a full disk (found on a
+    300 kB tmpfs); the checkpoint is serialised in memory, so the disk's own error reaches the message."""
+    import torch
+
+    from engine.training.checkpoint import save_checkpoint
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(ExportError, match="cannot write latest.pt: the disk holding .* is full"):
+        save_checkpoint(tmp_path / "latest.pt", family="gan", step=1, settings={}, trainer_state={},
+                        generator=torch.Generator(), elapsed_s=0.0)
+    assert list(tmp_path.iterdir()) == []  # no temporary left behind
 
 
 def test_export_only_writes_the_model_of_a_checkpoint(tiny_data, tmp_path):

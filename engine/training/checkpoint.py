@@ -35,7 +35,11 @@ def save_checkpoint(path: Path, *, family: str, step: int, settings: dict[str, A
     # its zip writer ("unexpected pos ..."), not the OSError (ENOSPC) that names the problem.
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    return write_atomically(Path(path), lambda temporary: temporary.write_bytes(buffer.getbuffer()))
+
+    def write(temporary: Path) -> None:
+        temporary.write_bytes(buffer.getbuffer())
+
+    return write_atomically(Path(path), write)
 
 
 # What a checkpoint must hold, and of which type: anything else is refused before it is used.

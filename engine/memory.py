@@ -9,6 +9,7 @@ Trajectory), because a long or large run is worth watching even when not every s
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,12 @@ def step_bytes(batch: int, height: int, width: int, channels: int, views: int = 
 
 def format_bytes(count: int) -> str:
     return f"{count / GB:.2f} GB" if count >= GB / 10 else f"{count / 1024**2:.1f} MB"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` says memory ran out: CUDA raises torch.OutOfMemoryError, the CPU allocator a plain
+    RuntimeError. Torch-free: if torch was never imported, nothing it raised can be here."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(exc, torch.OutOfMemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in str(exc) or "not enough memory" in str(exc))

@@ -27,7 +27,7 @@ from engine.device import pick_dtype, resolve_device
 from engine.errors import NoisescopeError, OutOfMemory
 from engine.events import Event, Failed
 from engine.kinds import ErrorKind
-from engine.memory import available_bytes, too_large
+from engine.memory import available_bytes, is_out_of_memory, too_large
 from engine.model_cache import ModelCache, shared_model_cache
 from engine.models.catalog import find_model
 from engine.pipelines import get_pipeline
@@ -59,7 +59,7 @@ def run(recipe: Recipe, cancel: threading.Event | None = None, *, cache: ModelCa
     except NoisescopeError as exc:
         failure = Failed(resolved, exc.kind, exc.message)
     except Exception as exc:
-        if _is_out_of_memory(exc):
+        if is_out_of_memory(exc):
             failure = _out_of_memory(resolved, device)
         else:
             log.exception("run failed")
@@ -94,9 +94,3 @@ def _out_of_memory(recipe: Recipe, device: torch.device | None) -> Failed:
                   "size, fewer steps, or keep fewer step previews (a lower preview budget); the run's memory "
                   "was freed, so the next run can start")
 
-
-def _is_out_of_memory(exc: Exception) -> bool:
-    # CUDA raises torch.OutOfMemoryError; the CPU allocator a plain RuntimeError.
-    if isinstance(exc, torch.OutOfMemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and ("can't allocate memory" in str(exc) or "not enough memory" in str(exc))

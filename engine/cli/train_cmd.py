@@ -10,6 +10,8 @@ from typing import Any
 
 from engine.cli.common import UsageError, fail
 from engine.errors import ExportError, NoisescopeError
+from engine.kinds import ErrorKind
+from engine.memory import is_out_of_memory
 from engine.paths import user_data_dir, user_models_dir
 
 FAMILIES = {
@@ -299,12 +301,28 @@ def run_train(args) -> int:
         after = (f"; carry on from the last checkpoint written whole with --resume {checkpoint} (--export-only "
                  "writes just the model)" if checkpoint.is_file() else "")
         return fail(f"{exc.message}. Training stopped at step {trainer.step}{after}", exc.kind.exit_code)
+    except RuntimeError as exc:
+        if not is_out_of_memory(exc):
+            raise
+        return fail(out_of_memory_message(run, trainer.step, device, settings), ErrorKind.OUT_OF_MEMORY.exit_code)
     if not args.export_only and trainer.step < settings["steps"]:
         why = f"on {stop.requested}" if stop.requested else f"after {args.minutes:g} minutes (--minutes)"
         print(f"stopped {why} at step {trainer.step} of {settings['steps']}; "
               f"carry on with --resume {loop.checkpoint_path(run)}")
     print(f"wrote {folder} (step {trainer.step}); {where_to_find(folder, name)}")
     return 0
+
+
+def out_of_memory_message(run, step: int, device, settings: dict[str, Any]) -> str:
+    """What to change when a step does not fit: a --resume run keeps its checkpoint's batch, so a smaller
+    one starts from the last exported model instead (--init: the steps carry on)."""
+    widths = ",".join(str(width) for width in settings.get("widths", []))
+    again = (f"; to keep what was learned, start from the last exported model with --init {run.out}"
+             if (run.out / "config.json").is_file() else "")
+    return (f"out of memory on {device} at step {step}: a smaller --batch (now {settings.get('batch')}) or --widths "
+            f"(now {widths})" + (", or --bf16" if device.type == "cuda" and settings.get("family") == "diffusion" and not settings.get("bf16")
+               else "")
+            + f" needs less{again}")
 
 
 def where_to_find(folder: Path, name: str) -> str:

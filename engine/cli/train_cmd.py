@@ -32,7 +32,10 @@ LICENCE = ("Weights: trained by Noisescope's own code on MNIST digits (Y. LeCun,
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="train a digits model (diffusion, VAE or GAN)")
+    parser = subparsers.add_parser(
+        "train", help="train a digits model (diffusion, VAE or GAN)",
+        description="Train a model in Noisescope's bundled format. Ctrl-C (or SIGTERM) stops after the current "
+                    "step and writes the checkpoint and the model; press it twice to quit at once.")
     parser.add_argument("family", choices=sorted(FAMILIES), help="which kind of model")
     parser.add_argument("--data", type=Path, help="digits .npz (default: the bundled assets/data/digits.npz)")
     parser.add_argument("--images", type=Path, metavar="DIR",

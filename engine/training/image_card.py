@@ -1,8 +1,9 @@
 """The model card of a model the digit classifier cannot judge (colour, other sizes): what it was trained on,
-how, its loss curve and a grid of its samples, from the model's config.json alone (text only, no torch).
+how, its loss curve, a grid of its samples and, when measured, how near its samples come to their
+training images (image_originality.py), from the model's config.json and those figures (text only).
 
 The generated part sits between <!-- card:start --> and <!-- card:end -->, replaced each time; prose
-written around it is kept. There is no recognition figure: `noisescope evaluate` measures digits.
+written around it is kept. There is no recognition figure: the classifier judges digits only.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def card_block(config: dict[str, Any], parameters: int | None, grid: str | None,
         lines += [f"![samples]({grid})", "",
                   ("One row per class" if labels else "Unconditional samples")
                   + " (seeds 0-9 in each row, DPM-Solver++, the model's default guidance)."]
-    lines += ["", "There is no recognition figure: `noisescope evaluate` measures digits models only. "
+    lines += ["", "There is no recognition figure: the bundled classifier judges digits only. "
               "Judge the samples by looking at them."]
     lines += ["", *_originality(originality, config)]
     if config.get("licence"):

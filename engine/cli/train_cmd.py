@@ -317,15 +317,14 @@ def run_train(args) -> int:
 
 
 def out_of_memory_message(run, step: int, device, settings: dict[str, Any]) -> str:
-    """What to change when a step does not fit: a --resume run keeps its checkpoint's batch, so a smaller
-    one starts from the last exported model instead (--init: the steps carry on)."""
+    """What to change when a step does not fit. The loop exported the model as of the last whole step
+    (a --resume run would keep the batch that did not fit), so a smaller batch can start from it."""
     widths = ",".join(str(width) for width in settings.get("widths", []))
-    again = (f"; to keep what was learned, start from the last exported model with --init {run.out}"
+    bf16 = device.type == "cuda" and settings.get("family") == "diffusion" and not settings.get("bf16")
+    again = (f"; to keep what was learned, start from the model exported at step {step} with --init {run.out}"
              if (run.out / "config.json").is_file() else "")
-    return (f"out of memory on {device} at step {step}: a smaller --batch (now {settings.get('batch')}) or --widths "
-            f"(now {widths})" + (", or --bf16" if device.type == "cuda" and settings.get("family") == "diffusion" and not settings.get("bf16")
-               else "")
-            + f" needs less{again}")
+    return (f"out of memory on {device} at step {step + 1}: a smaller --batch (now {settings.get('batch')}) or "
+            f"--widths (now {widths}){', or --bf16,' if bf16 else ''} needs less{again}")
 
 
 def where_to_find(folder: Path, name: str) -> str:

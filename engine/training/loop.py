@@ -9,6 +9,7 @@ generator that every random draw of training uses.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +22,8 @@ import torch
 from tqdm import tqdm
 
 from engine.atomic import explain_os_error
-from engine.errors import ExportError
+from engine.errors import ExportError, NoisescopeError
+from engine.memory import is_out_of_memory
 from engine.models.bundled_writer import save_bundled
 from engine.training.checkpoint import load_checkpoint, restore_rng, save_checkpoint
 from engine.training.grid import save_grid
@@ -115,6 +117,17 @@ class MidRunWrites:
         return None
 
 
+def export_after_out_of_memory(run: Run, trainer, elapsed_s: float) -> None:
+    """A step ran out of memory: the model as of the last whole step is exported, so that a smaller
+    batch can start from it (--init; a --resume run would keep the batch that did not fit). Best
+    effort: the out-of-memory error is what the caller reports."""
+    from engine.run import release_memory
+
+    release_memory()
+    with contextlib.suppress(RuntimeError, NoisescopeError):
+        export(run, trainer, elapsed_s)
+
+
 def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0,
           stop_requested: Callable[[], bool] = lambda: False) -> Path:
     """Train to run.steps, or until run.stop_after_s has passed or stop_requested() says so (a signal,
@@ -130,7 +143,12 @@ def train(run: Run, trainer, generator: torch.Generator, elapsed_s: float = 0.0,
     deadline = None if run.stop_after_s is None else time.monotonic() + run.stop_after_s
     while (trainer.step < run.steps and (deadline is None or time.monotonic() < deadline)
            and not stop_requested()):
-        losses = trainer.train_step()
+        try:
+            losses = trainer.train_step()
+        except RuntimeError as exc:
+            if is_out_of_memory(exc):
+                export_after_out_of_memory(run, trainer, time.monotonic() - started)
+            raise
         means = writes.attempt("the loss log", log.path,
                                partial(log.add, trainer.step, losses, time.monotonic() - started))
         bar.update(1)

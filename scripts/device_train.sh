@@ -16,9 +16,13 @@ mkdir -p "$OUT"
 source "$(dirname "$0")/device_env.sh"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
 python3 -c "import torch; print('torch', torch.__version__, 'cuda available:', torch.cuda.is_available())"
+# A run that fails (out of memory: the model of the last whole step is exported first) still brings
+# back what it wrote; the script ends with train's exit status.
+status=0
 python3 -m engine.cli train "$@" --device "${DEVICE:-cuda}" --minutes "$minutes" --quiet \
-  --out "$OUT/model" --checkpoint-dir /tmp/device-checkpoints 2>&1 | tee "$OUT/train.log"
+  --out "$OUT/model" --checkpoint-dir /tmp/device-checkpoints 2>&1 | tee "$OUT/train.log" || status=$?
 cp /tmp/device-checkpoints/*-losses.csv "$OUT/" 2>/dev/null || true
 last=$(ls /tmp/device-checkpoints/*-step*.png 2>/dev/null | tail -1 || true)
 if [ -n "$last" ]; then cp "$last" "$OUT/"; fi
-ls -la "$OUT" "$OUT/model"
+ls -la "$OUT" "$OUT/model" || true
+exit "$status"

@@ -29,7 +29,7 @@ def colour_model(tmp_path_factory) -> Path:
 
 
 def test_the_card_of_a_colour_model_holds_data_training_and_its_samples(colour_model, capsys):
-    assert main(["evaluate", str(colour_model), "--card", "--steps", "2"]) == 0
+    assert main(["evaluate", str(colour_model), "--card", "--steps", "2", "--count", "10"]) == 0
     card = (colour_model / "MODEL_CARD.md").read_text()
     for words in ("Drawn by the test", "4 images in 2 classes (blues, reds)", "noisescope train diffusion --steps 1",
                   "![samples](samples.png)", "no recognition figure", "## Licence", '"in_channels": 3'):
@@ -38,7 +38,7 @@ def test_the_card_of_a_colour_model_holds_data_training_and_its_samples(colour_m
         assert grid.mode == "RGB" and grid.size == ((10 * 33 - 1) * 2, (2 * 33 - 1) * 2)  # a row per class
     # prose written around the generated block survives the next run
     (colour_model / "MODEL_CARD.md").write_text(card + "\nHand-written note.\n")
-    assert main(["evaluate", str(colour_model), "--card", "--steps", "2"]) == 0
+    assert main(["evaluate", str(colour_model), "--card", "--steps", "2", "--count", "10"]) == 0
     again = (colour_model / "MODEL_CARD.md").read_text()
     assert again.count("## Data") == 1 and again.endswith("Hand-written note.\n")
 

@@ -127,6 +127,7 @@ def _image_card(args) -> int:
     from engine.errors import NoisescopeError
     from engine.models import find_model
     from engine.models.formats.noisescope import is_bundled_folder, read_config
+    from engine.training.image_card import ORIGINALITY_ROWS
 
     info = find_model(str(args.model))
     folder = Path(info.source)
@@ -156,7 +157,7 @@ def _image_card(args) -> int:
         print(f"{info.name} against {images} ({reference['samples']:,} training images; their median distance to "
               f"the nearest other one: {reference['nearest_train_median']:.2f})")
         print(f"{'':12} {'samples':>7} {'nearest':>8} {'copies':>7} {'memorised':>9}")
-        for key, name in (("unconditional", "no label"), ("conditional", "label asked")):
+        for key, name in ORIGINALITY_ROWS:
             if key in figures:
                 row = figures[key]
                 print(f"{name:12} {row['samples']:7d} {row['nearest_train_median']:8.2f} {row['copies']:7.1%} "

@@ -16,6 +16,7 @@ from engine.atomic import write_atomically
 from engine.training.model_card import CardError, marked_span
 
 BLOCK = ("<!-- card:start -->", "<!-- card:end -->")
+ORIGINALITY_ROWS = (("unconditional", "no label"), ("conditional", "label asked"))  # measure()'s sample sets
 CURVE_ROWS = 12  # the loss table stays short; config.json holds up to 40 points
 
 
@@ -41,7 +42,7 @@ def _originality(figures: dict[str, Any] | None, config: dict[str, Any]) -> list
               "| | samples | nearest training image (median) | copies | memorised |", "|---|---|---|---|---|",
               f"| training images, to their nearest other one | {reference.get('measured', reference['samples']):,} | "
               f"{reference['nearest_train_median']:.2f} | | |"]
-    for key, name in (("unconditional", "no label"), ("conditional", "label asked")):
+    for key, name in ORIGINALITY_ROWS:
         if key in figures:
             row = figures[key]
             lines.append(f"| {name} | {row['samples']:,} | {row['nearest_train_median']:.2f} | {row['copies']:.1%} | "

@@ -55,14 +55,21 @@ class FamiliesPlan:
 
 
 def pick_models(models: Sequence[ModelInfo], preferred: Iterable[str] = ()) -> dict[Family, ModelInfo]:
-    """One image model per family: a preferred one (the form's model) when it is of that family,
-    else the first in the list (the catalog lists bundled models first). Text-to-image models
-    are left out: they do not draw the digits the others draw."""
-    chosen: dict[Family, ModelInfo] = {}
+    """One image model per family, all drawing the same kind of image (size and channels: the digits,
+    not the digits beside colour emoji), so the columns compare like with like. The preferred model
+    (the form's) and its kind come first when that kind has two families to compare; otherwise the kind
+    with the most families (twemoji-diffusion on the form: the digits trio). Within a kind, the first
+    of each family in the list (the catalog lists bundled models first). Text-to-image models are left
+    out: they do not draw the digits the others draw."""
     wanted = set(preferred)
+    kinds: dict[tuple[int, int, int], dict[Family, ModelInfo]] = {}
     for info in sorted(models, key=lambda m: m.name not in wanted):  # stable: the catalog's order otherwise
-        if not info.takes_text and info.family not in chosen:
-            chosen[info.family] = info
+        if not info.takes_text:
+            kinds.setdefault((info.height, info.width, info.channels), {}).setdefault(info.family, info)
+    if not kinds:
+        return {}
+    first = next(iter(kinds.values()))  # the preferred model's kind, when it is an image model
+    chosen = first if len(first) >= 2 else max(kinds.values(), key=len)
     return {family: chosen[family] for family in ORDER if family in chosen}
 
 

@@ -52,6 +52,18 @@ def test_the_models_picked_are_one_per_family_the_forms_first():
     assert picked[Family.DIFFUSION].name == "my-diffusion" and list(picked) == [Family.DIFFUSION, Family.VAE, Family.GAN]
 
 
+def test_the_columns_draw_the_same_kind_of_image_not_colour_emoji_beside_digits():
+    models = discover_models()
+    emoji = find_model("twemoji-diffusion")
+    assert emoji in models  # bundled, listed after the digits
+    picked = pick_models(models, preferred=["twemoji-diffusion"])  # no emoji VAE or GAN: the digits trio
+    assert [info.name for info in picked.values()] == ["digits-diffusion", "digits-vae", "digits-gan"]
+    emoji_vae = models[0].__class__(**{**find_model("digits-vae").__dict__, "name": "emoji-vae", "channels": 3})
+    picked = pick_models([*models, emoji_vae], preferred=["twemoji-diffusion"])  # two of a kind: that kind
+    assert [info.name for info in picked.values()] == ["twemoji-diffusion", "emoji-vae"]
+    assert pick_models([emoji]) == {Family.DIFFUSION: emoji}  # one alone: plan_families says what is missing
+
+
 @pytest.mark.parametrize("name", ["digits-diffusion", "digits-vae", "digits-gan"])
 def test_quality_is_read_from_the_bundled_card_as_it_is_now(name):
     folder = bundled_models_dir() / name

@@ -83,13 +83,30 @@ def run_models(args) -> int:
     return 0
 
 
+WHAT_WIDTH = 44  # the labels / description column of the listing
+
+
 def _line(info: ModelInfo) -> str:
     if info.takes_text:
         what = info.description
     else:
-        what = f"labels {', '.join(info.labels)}" if info.labels else "unconditional"
+        what = _labels_text(list(info.labels)) if info.labels else "unconditional"
         if info.latent_prior and info.labels:  # the labels pick a Gaussian of the prior, not a decoder input
             what = f"labels {info.labels[0]}-{info.labels[-1]} (fitted latent prior)"
     size = f"{info.width}x{info.height}" + ("" if info.takes_text else f"x{info.channels}")
     params = f"{info.parameters / 1e6:.2f}M params" if info.parameters else ""
-    return f"{info.name:24} {size:9} {what:44} {params:16} {info.origin}: {info.source}"
+    return f"{info.name:24} {size:9} {what:{WHAT_WIDTH}} {params:16} {info.origin}: {info.source}"
+
+
+def _labels_text(labels: list[str]) -> str:
+    """The labels in the column's width: all when they fit, else how many and the first few (`models --json`
+    lists them all), so the columns after stay aligned."""
+    text = f"labels {', '.join(labels)}"
+    if len(text) <= WHAT_WIDTH:
+        return text
+    shown = f"{len(labels)} labels:"
+    for label in labels:
+        if len(f"{shown} {label}, ...") > WHAT_WIDTH:
+            break
+        shown += f" {label},"
+    return f"{shown} ..."

@@ -218,36 +218,28 @@ def _write_image_card(args, info, folder: Path, config: dict[str, Any], figures:
     from engine.training.grid import save_grid
     from engine.training.image_card import write_image_card
     from engine.training.model_card import CardError
-    from engine.training.sampling import per_label_grid
+    from engine.training.sampling import card_samples
 
     path = folder / CARD_NAME if args.card is True else args.card
     try:
-        images = per_label_grid(folder, info.family, list(info.labels or []) or None, steps=args.steps)
-        grid = save_grid(images, folder / "samples.png", scale=2)
+        grid = save_grid(card_samples(info, steps=args.steps), folder / "samples.png", scale=2)
         written = write_image_card(path, config, safetensors_parameter_count(weights_path(folder, config)),
                                    grid.name if grid.parent == path.parent else str(grid), figures)
-    except (OSError, CardError, NoisescopeError) as exc:
+    except (OSError, RuntimeError, CardError, NoisescopeError) as exc:
         raise UsageError(f"--card: {exc}") from None
     return {"card": str(written), "samples": str(grid)}
 
 
 def _write_samples(args) -> Path:
-    """samples.png beside the card's model: a row per label (seeds 0-9, the app's defaults), and for a
-    diffusion model that takes no label a last row without one (autoguided if the model has a guide)."""
-    import numpy as np
-
+    """samples.png beside the card's model (engine.training.sampling.card_samples)."""
     from engine.errors import NoisescopeError
     from engine.models import find_model
     from engine.training.grid import save_grid
-    from engine.training.sampling import generate, per_label_grid
+    from engine.training.sampling import card_samples
 
     info = find_model(str(args.model))
-    folder = Path(info.source)
     try:
-        images = per_label_grid(folder, info.family, list(info.labels or []) or None, steps=args.steps)
-        if info.family == "diffusion" and info.labels and not info.requires_label:
-            images = np.concatenate([images, generate(folder, 10, seed=0, steps=args.steps)])
-        return save_grid(images, folder / "samples.png")
+        return save_grid(card_samples(info, steps=args.steps), Path(info.source) / "samples.png")
     except (OSError, RuntimeError, NoisescopeError) as exc:
         raise UsageError(f"--card: the samples could not be drawn: {exc}") from None
 

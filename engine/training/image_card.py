@@ -53,6 +53,15 @@ def _originality(figures: dict[str, Any] | None, config: dict[str, Any]) -> list
                         "nearest (Yoon et al. 2023)."]
 
 
+def _no_label_row(config: dict[str, Any]) -> str:
+    """How the card's grid ends: a row without a label for a model that draws without one (as card_samples)."""
+    if not (config.get("labels") and config.get("null_label") is not None and config.get("family") == "diffusion"):
+        return "."
+    guide = config.get("default_guide")
+    return (", then a row without a label"
+            + (f", autoguided by {guide['model']} (weight {guide['guidance']:g})." if guide else "."))
+
+
 def card_block(config: dict[str, Any], parameters: int | None, grid: str | None,
                originality: dict[str, Any] | None = None) -> str:
     data, training = config.get("data", {}), config.get("training", {})
@@ -80,7 +89,7 @@ def card_block(config: dict[str, Any], parameters: int | None, grid: str | None,
     if grid:
         lines += [f"![samples]({grid})", "",
                   ("One row per class" if labels else "Unconditional samples")
-                  + " (seeds 0-9 in each row, DPM-Solver++, the model's default guidance)."]
+                  + " (seeds 0-9 in each row, DPM-Solver++, the model's default guidance)" + _no_label_row(config)]
     lines += ["", "There is no recognition figure: the bundled classifier judges digits only. "
               "Judge the samples by looking at them."]
     lines += ["", *_originality(originality, config)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from engine.model_cache import ModelCache
 from engine.recipe import DEFAULT_STEPS, Recipe
 from engine.recipe_fields import FITTED_PRIOR
 from engine.run import run
+
+if TYPE_CHECKING:
+    from engine.models.info import ModelInfo
 
 
 def generate(model: Path | str, count: int, *, seed: int = 0, label: str | None = None, steps: int = DEFAULT_STEPS,
@@ -59,3 +63,17 @@ def per_label_grid(model: Path | str, family: str, labels: list[str] | None, per
     if not labels:
         return generate(model, 10 * per_label, seed=seed, steps=steps)
     return np.concatenate([generate(model, per_label, seed=seed, label=label, steps=steps) for label in labels])
+
+
+def draws_without_label(info: ModelInfo) -> bool:
+    """A class-conditional diffusion model that also draws with no label (it learned a null label)."""
+    return info.family == "diffusion" and bool(info.labels) and not info.requires_label
+
+
+def card_samples(info: ModelInfo, steps: int = DEFAULT_STEPS) -> np.ndarray:
+    """A model card's grid: a row per label (seeds 0-9, the app's defaults) and, for a model that also
+    draws with no label, a last row without one (autoguided when the model has a guide), as users get them."""
+    images = per_label_grid(info.source, info.family, list(info.labels or []) or None, steps=steps)
+    if draws_without_label(info):
+        images = np.concatenate([images, generate(info.source, 10, seed=0, steps=steps)])
+    return images

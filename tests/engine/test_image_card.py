@@ -35,7 +35,10 @@ def test_the_card_of_a_colour_model_holds_data_training_and_its_samples(colour_m
                   "![samples](samples.png)", "no recognition figure", "## Licence", '"in_channels": 3'):
         assert words in card, words
     with Image.open(colour_model / "samples.png") as grid:
-        assert grid.mode == "RGB" and grid.size == ((10 * 33 - 1) * 2, (2 * 33 - 1) * 2)  # a row per class
+        # a row per class, then one without a label: the model learned a null label, and users draw with none
+        assert grid.mode == "RGB" and grid.size == ((10 * 33 - 1) * 2, (3 * 33 - 1) * 2)
+    assert "One row per class (seeds 0-9 in each row, DPM-Solver++, the model's default guidance), then a row " \
+           "without a label." in card
     # prose written around the generated block survives the next run
     (colour_model / "MODEL_CARD.md").write_text(card + "\nHand-written note.\n")
     assert main(["evaluate", str(colour_model), "--card", "--steps", "2", "--count", "10"]) == 0
@@ -96,3 +99,11 @@ def test_images_is_refused_for_a_digits_model(tmp_path, capsys):
     assert main(["evaluate", "digits-gan", "--images", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--images is for a colour model" in err
+
+
+def test_the_card_names_the_guide_of_its_no_label_row_and_a_model_without_a_null_label_has_none():
+    config = {"height": 32, "width": 32, "architecture": "UNet2DModel", "architecture_config": {}, "family": "diffusion",
+              "data": {"name": "x", "train_images": 5}, "labels": ["a", "b"], "null_label": 2,
+              "default_guide": {"model": "x-guide", "guidance": 4.0}}
+    assert "then a row without a label, autoguided by x-guide (weight 4)." in card_block(config, 10, "samples.png")
+    assert "then a row" not in card_block({**config, "null_label": None}, 10, "samples.png")

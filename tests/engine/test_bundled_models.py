@@ -14,6 +14,7 @@ from engine.models import find_model
 from engine.paths import bundled_models_dir
 
 BUNDLED = ["digits-diffusion", "digits-vae", "digits-gan", "digits-diffusion-early"]
+COLOUR = ["twemoji-diffusion", "twemoji-diffusion-guide"]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -70,21 +71,61 @@ def events_images(recipe: Recipe) -> np.ndarray:
     return events[-1].images
 
 
-@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("name", BUNDLED + COLOUR)
 def test_bundled_model_is_documented(name):
     folder = bundled_models_dir() / name
     config = json.loads((folder / "config.json").read_text())
     assert {"description", "training", "data", "licence"} <= set(config)
     assert config["training"]["arguments"]["command"].startswith(f"noisescope train {config['family']}")
     card = (folder / "MODEL_CARD.md").read_text()
-    assert "LeCun" in card and "CC BY-SA 3.0" in card
+    credit = ("LeCun", "CC BY-SA 3.0") if name in BUNDLED else ("Twemoji by Twitter, Inc", "CC-BY 4.0")
+    assert all(words in card for words in credit) and all(words in config["data"]["attribution"] for words in credit)
     assert (folder / "samples.png").is_file()
 
 
-def test_models_json_lists_the_three(capsys):
+def yellow_share(images: np.ndarray) -> float:
+    """The share of samples whose middle is emoji-face yellow."""
+    middle = np.median(images[:, 10:22, 10:22].reshape(len(images), -1, 3).astype(int), axis=1)
+    return float(((middle[:, 0] > 200) & (middle[:, 1] > 150) & (middle[:, 2] < 110)).mean())
+
+
+def test_twemoji_diffusion_draws_colour_emoji_of_the_category_asked():
+    info = find_model("twemoji-diffusion")
+    assert (info.height, info.width, info.channels) == (32, 32, 3) and len(info.labels) == 9
+    smileys = events_images(Recipe(model="twemoji-diffusion", steps=10, batch=16, label="smileys-emotion", seed=1,
+                                   device="cpu"))
+    flags = events_images(Recipe(model="twemoji-diffusion", steps=10, batch=16, label="flags", seed=1, device="cpu"))
+    assert smileys.shape == (16, 32, 32, 3) and smileys.dtype == np.uint8
+    assert smileys[:, :2, :2].mean() > 180  # white around the emoji, as the training graphics were composited
+    assert yellow_share(smileys) >= 0.4 and yellow_share(flags) <= 0.15  # faces are yellow, flags are not
+
+
+def test_twemoji_diffusion_takes_guidance_6_with_a_label_and_its_small_guide_without():
+    from engine.autoguidance import guide_problem
+
+    info, guide = find_model("twemoji-diffusion"), find_model("twemoji-diffusion-guide")
+    assert (info.default_guide, info.default_guide_guidance, info.default_guidance) == (
+        "twemoji-diffusion-guide", 4.0, 6.0)
+    assert guide_problem(info, guide) is None and guide.parameters < info.parameters / 3  # smaller: a bad version
+    events = list(run(Recipe(model="twemoji-diffusion", steps=3, batch=2, seed=1, device="cpu"), cache=ModelCache()))
+    assert isinstance(events[-1], Finished), events[-1]
+    assert (events[-1].recipe.guide_model, events[-1].recipe.guidance) == ("twemoji-diffusion-guide", 4.0)
+    labelled = Recipe(model="twemoji-diffusion", label="flags").check_against_model(info)
+    assert (labelled.guide_model, labelled.guidance) == ("none", 6.0)
+
+
+def test_the_models_listing_keeps_its_columns_with_nine_long_labels(capsys):
+    assert main(["models"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert "9 labels: activities, animals-nature, ..." in lines["twemoji-diffusion"]
+    assert lines["twemoji-diffusion"].index("M params") == lines["digits-diffusion"].index("M params")
+
+
+def test_models_json_lists_the_bundled_models(capsys):
     assert main(["models", "--json"]) == 0
     listed = {model["name"]: model for model in json.loads(capsys.readouterr().out)["models"]}
-    assert set(BUNDLED) <= set(listed)
+    assert set(BUNDLED + COLOUR) <= set(listed)
+    assert len(listed["twemoji-diffusion"]["labels"]) == 9  # all of them, where the listing shortens
     assert listed["digits-diffusion"]["family"] == "diffusion"
 
 

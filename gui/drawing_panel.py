@@ -43,7 +43,8 @@ class DrawingPanel(QWidget):
         self.strength = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=1.0, singleStep=0.05,
                                        value=DEFAULT_STRENGTH, toolTip="Denoising strength: 0 keeps the drawing, "
                                                                        "1 starts from (almost) pure noise")
-        self.seen = _thumb("Model's input", "The drawing as the model sees it: boxed to 20 px and centred, as MNIST")
+        self.seen = _thumb("Model's input", "The drawing as the chosen model gets it: for a digits model boxed to "
+                           "20 px and centred, as MNIST; for one trained on white (the emoji), dark strokes on white")
         self.reconstruction = _thumb("Reconstruction", "The VAE's decode of the drawing's z")
         self.message = QLabel(objectName="caption", wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -38,6 +38,16 @@ def encode_on_worker(model: str, digit: np.ndarray, cache):
     return encode_image(model, digit, cache=cache)
 
 
+def drawing_for(info, digit: Callable[[], np.ndarray], pixels: Callable[[], np.ndarray]) -> np.ndarray:
+    """The drawing as the model saw its training images: the MNIST-like 28x28 digit for a grey digits
+    model; dark strokes on white for a model trained on a white background (the emoji: white strokes
+    on black are far from anything it has seen, and it draws murk); else the drawing itself (a text
+    model resizes it)."""
+    if info.channels == 1:
+        return digit()
+    return 255 - pixels() if info.background == "white" else pixels()
+
+
 def keep_drawing(data: bytes):
     """Runs on the disk thread: the drawing kept by hash; the InitImage that names it."""
     from engine.init_image_files import keep_bytes
@@ -65,6 +75,7 @@ class DrawingWiring(QObject):
         self.panel.encodeRequested.connect(self.encode)
         self.panel.useRequested.connect(self.use_as_init_image)
         self.panel.canvas.changed.connect(self._drawing_changed)
+        vm.form.fieldsChanged.connect(self._drawing_changed)  # another model may see the drawing otherwise
         self.last_encoded = None  # engine.vae_encode.Encoded of the last drawing encoded
         self._map_followed = None  # the latent map view whose new planes get the drawing's marker
 
@@ -77,7 +88,13 @@ class DrawingWiring(QObject):
         return mnist_like(self.panel.canvas.pixels())
 
     def _drawing_changed(self) -> None:
-        self.panel.show_seen(None if self.panel.canvas.is_blank() else self.digit()[..., None])
+        """What the form's model would be given (a few ms of numpy): on each stroke and each change of model."""
+        if self.panel.canvas.is_blank():
+            self.panel.show_seen(None)
+            return
+        info = self.vm.form.model_info()
+        seen = self.digit() if info is None else drawing_for(info, self.digit, self.panel.canvas.pixels)
+        self.panel.show_seen(seen[..., None])
 
     # -- encode ----------------------------------------------------------------------------------
     def encode(self) -> None:
@@ -140,8 +157,7 @@ class DrawingWiring(QObject):
             info = diffusion
         else:
             model = info.name
-        # A digits model takes the MNIST-like 28x28 digit; a text model the drawing itself (resized there).
-        picture = self.digit() if info.channels == 1 else self.panel.canvas.pixels()
+        picture = drawing_for(info, self.digit, self.panel.canvas.pixels)
         self.tasks.spawn(self._use(model, png_bytes(picture), self.panel.strength.value(), note), name="use-drawing")
 
     async def _use(self, model: str, data: bytes, strength: float, note: str) -> None:

@@ -42,6 +42,9 @@ class ModelInfo:
     # and the weight w it is guided with when the recipe leaves guidance unset
     default_guide: str | None = None
     default_guide_guidance: float | None = None
+    # The plain background its training images were composited on ("white" for the emoji), when its config
+    # records one: a drawing given to it as an init image is drawn in dark strokes on white to match
+    background: str | None = None
 
     def __post_init__(self) -> None:
         # Frozen, so set through object.__setattr__; normalising here keeps every constructor short.

@@ -92,6 +92,7 @@ def yellow_share(images: np.ndarray) -> float:
 def test_twemoji_diffusion_draws_colour_emoji_of_the_category_asked():
     info = find_model("twemoji-diffusion")
     assert (info.height, info.width, info.channels) == (32, 32, 3) and len(info.labels) == 9
+    assert info.background == "white" and find_model("digits-diffusion").background is None  # as trained
     smileys = events_images(Recipe(model="twemoji-diffusion", steps=10, batch=16, label="smileys-emotion", seed=1,
                                    device="cpu"))
     flags = events_images(Recipe(model="twemoji-diffusion", steps=10, batch=16, label="flags", seed=1, device="cpu"))

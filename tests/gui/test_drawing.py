@@ -4,6 +4,8 @@ step by step); and the form's init image picker and denoising strength."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -126,3 +128,22 @@ def test_an_encoded_drawing_is_marked_on_the_latent_map_and_stays_on_a_new_plane
     first_plane = latent_map.view.plane
     latent_map.view.set_plane(first_plane)  # a new plane clears the marker; the drawing is put back on it
     assert latent_map.view.canvas.marker is not None and latent_map.view.canvas.marker[2] == "your drawing"
+
+
+def test_a_drawing_reaches_each_model_as_its_training_images_looked():
+    from dataclasses import replace
+
+    from engine.models import find_model
+    from gui.drawing_wiring import drawing_for
+
+    assets = Path(__file__).resolve().parents[2] / "assets" / "models"  # the GUI tests list tiny models only
+    strokes = np.zeros((280, 280), np.uint8)
+    strokes[60:220, 130:150] = 255  # white strokes on black: the canvas, as MNIST draws
+    digit = np.zeros((28, 28), np.uint8)
+    emoji = find_model(str(assets / "twemoji-diffusion"))
+    assert emoji.background == "white" and find_model(str(assets / "digits-diffusion")).background is None
+    on_white = drawing_for(emoji, lambda: digit, lambda: strokes)
+    assert on_white[0, 0] == 255 and on_white[100, 140] == 0  # dark strokes on white, as the emoji were
+    assert drawing_for(find_model(str(assets / "digits-diffusion")), lambda: digit, lambda: strokes) is digit  # MNIST-like
+    unknown = replace(emoji, background=None)  # a colour model that does not say: the drawing as drawn
+    assert drawing_for(unknown, lambda: digit, lambda: strokes) is strokes

@@ -210,7 +210,15 @@ def bundled_info(folder: Path, origin: str) -> ModelInfo:
         latent_prior=config.get("latent_prior"),
         default_guide=config["default_guide"]["model"] if config.get("default_guide") else None,
         default_guide_guidance=float(config["default_guide"]["guidance"]) if config.get("default_guide") else None,
+        background=_background(config),
     )
+
+
+def _background(config: dict[str, Any]) -> str | None:
+    """data.background, as `noisescope train --background` records it (text, else not known)."""
+    data = config.get("data")
+    value = data.get("background") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value in ("white", "grey", "black") else None
 
 
 def parameter_count(weights: Path) -> int | None:

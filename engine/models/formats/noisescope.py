@@ -215,10 +215,10 @@ def bundled_info(folder: Path, origin: str) -> ModelInfo:
 
 
 def _background(config: dict[str, Any]) -> str | None:
-    """data.background, as `noisescope train --background` records it (text, else not known)."""
+    """data.background, as `noisescope train --background` records it (a name like "white"; else not known)."""
     data = config.get("data")
     value = data.get("background") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value in ("white", "grey", "black") else None
+    return value if isinstance(value, str) else None
 
 
 def parameter_count(weights: Path) -> int | None:

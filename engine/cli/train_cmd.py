@@ -55,7 +55,7 @@ def register(subparsers) -> None:
     parser.add_argument("--export-only", action="store_true", help="with --resume: write the model, do not train")
     parser.add_argument("--init", type=Path, metavar="MODEL",
                         help="start from a model folder's weights (diffusion, vae, gan: its generator; the "
-                             "discriminator starts afresh): fresh optimizer, steps carry on")
+                             "discriminator starts afresh): fresh optimizer, steps carry on, and so do its default guidance and guide (same labels)")
     parser.add_argument("--label-dropout", type=float, metavar="P",
                         help="diffusion: share of labels dropped to the null label (unguided samples); "
                              "default 0.12; overrides a --resume checkpoint's")
@@ -187,13 +187,17 @@ def _check(args) -> None:
 
 
 def _init(trainer, folder: Path, settings: dict[str, Any]) -> None:
-    from engine.training.init_weights import read_init, start_from
+    from engine.training.init_weights import read_init, sampling_defaults, start_from
 
     try:
-        start_from(trainer, *read_init(folder, trainer.family))
+        config, weights = read_init(folder, trainer.family)
+        start_from(trainer, config, weights)
     except ValueError as exc:
         raise UsageError(f"--init: {folder}: {exc}") from None
     settings.update(init=str(folder), start_step=trainer.step)
+    carried = sampling_defaults(config, getattr(trainer, "labels", None))
+    if carried:  # in the settings, so a --resume of this run exports them too
+        settings["sampling_defaults"] = carried
     trainer.settings["start_step"] = trainer.step
     if trainer.step >= settings["steps"]:
         raise UsageError(f"--init: {folder} has trained {trainer.step} steps already; ask for more with --steps")
@@ -291,7 +295,8 @@ def run_train(args) -> int:
         checkpoint_dir=args.checkpoint_dir or user_data_dir() / "training" / name,
         sample_every=args.sample_every, checkpoint_every_s=args.checkpoint_every, settings=settings,
         progress=not args.quiet, device=str(device) if device.type != "cpu" else f"cpu ({torch.get_num_threads()} threads)",
-        metadata=data_metadata, stop_after_s=None if args.minutes is None else args.minutes * 60,
+        metadata={**data_metadata, **settings.get("sampling_defaults", {})},
+        stop_after_s=None if args.minutes is None else args.minutes * 60,
     )
     try:
         if args.export_only:

@@ -88,6 +88,7 @@ def check_settings(settings: dict[str, Any], defaults: dict[str, Any], path: Pat
     """Settings of the types the family's DEFAULTS have, and sizes that fit a machine (a hostile file
     asking for a million channels would allocate until the machine stops)."""
     from engine.models.architectures.checks import check_widths, whole
+    from engine.training.init_weights import SAMPLING_DEFAULTS
 
     where = f"{path}: settings"
     for key in ("steps", "seed"):
@@ -98,6 +99,10 @@ def check_settings(settings: dict[str, Any], defaults: dict[str, Any], path: Pat
                              or any(c in "/\\" or ord(c) < 32 for c in name)):
         raise ValueError(f"{where}: name must be a model name (a file name of 1 to 200 characters, no '/' or "
                          f"control characters), not {str(name)[:60]!r}")
+    carried = settings.get("sampling_defaults", {})  # from an --init model's config; their values are checked
+    if not isinstance(carried, dict) or not set(carried) <= set(SAMPLING_DEFAULTS):  # when the export is read
+        raise ValueError(f"{where}: sampling_defaults may hold {' and '.join(SAMPLING_DEFAULTS)} only, "
+                         f"not {str(carried)[:80]!r}")
     for key, default in defaults.items():
         value = settings.get(key, default)
         if isinstance(default, list):

@@ -33,6 +33,18 @@ def read_init(folder: Path, family: str) -> tuple[dict[str, Any], dict[str, torc
     return config, {key: value.float() for key, value in module.items()}
 
 
+SAMPLING_DEFAULTS = ("default_guidance", "default_guide")  # a config's chosen sampling settings
+
+
+def sampling_defaults(config: dict[str, Any], labels: list[str] | None) -> dict[str, Any]:
+    """The init model's sampling defaults (its guidance with a label, its autoguidance guide without),
+    carried to the model trained on from it when that draws the same labels: they were chosen by
+    looking at these weights' samples, and without them the continuation samples worse than its start."""
+    if list(config.get("labels") or []) != list(labels or []):
+        return {}
+    return {key: config[key] for key in SAMPLING_DEFAULTS if key in config}
+
+
 def model_step(config: dict[str, Any]) -> int:
     """The optimizer steps the model was trained for (0 if its config does not say)."""
     steps = config.get("training", {}).get("steps", 0)

@@ -62,6 +62,8 @@ def test_a_checkpoint_that_needs_code_is_refused_and_never_run(tmp_path, capsys)
     (_complete(settings={**DEFAULTS, "steps": 1, "batch": "big", "seed": 0}), "batch"),
     (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "name": "../../outside"}), "name must be"),
     (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "name": 7}), "name must be"),
+    (_complete(settings={**DEFAULTS, "steps": 1, "batch": 2, "seed": 0, "sampling_defaults": {"pipeline": "x"}}),
+     "sampling_defaults may hold default_guidance and default_guide only"),
     (_complete(trainer={"model": {"nonsense": torch.zeros(2)}}), "does not fit a vae trainer"),
     (_complete(generator=torch.zeros(3)), "does not fit a vae trainer"),
 ])

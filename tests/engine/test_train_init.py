@@ -85,3 +85,31 @@ def test_label_dropout_given_on_resume_overrides_the_checkpoints(start, tiny_dat
                  "--label-dropout", "0.3", "--sample-every", "0") == 0
     config = json.loads((tmp_path / "on" / "model" / "config.json").read_text())
     assert config["training"]["arguments"]["label_dropout"] == 0.3 and config["training"]["steps"] == 3
+
+
+def test_init_carries_the_models_chosen_guidance_and_guide_to_the_model_trained_on(start, tiny_data,  # noqa: F811
+                                                                                   tmp_path):
+    config = json.loads((start / "config.json").read_text())
+    config.update(default_guidance=6.0, default_guide={"model": "digits-diffusion-early", "guidance": 4.0})
+    (start / "config.json").write_text(json.dumps(config))
+    assert train("diffusion", tiny_data, tmp_path / "on", "--init", str(start), "--steps", "3",
+                 "--sample-every", "0") == 0
+    exported = json.loads((tmp_path / "on" / "model" / "config.json").read_text())
+    assert exported["default_guidance"] == 6.0 and exported["default_guide"]["model"] == "digits-diffusion-early"
+    # a --resume of that run exports them too: they travel in the checkpoint's settings
+    checkpoint = tmp_path / "on" / "checkpoints" / "digits-diffusion-latest.pt"
+    assert main(["train", "diffusion", "--resume", str(checkpoint), "--data", str(tiny_data), "--steps", "4",
+                 "--quiet", "--sample-every", "0",
+                 "--device", "cpu", "--checkpoint-dir", str(tmp_path / "on" / "checkpoints"),
+                 "--out", str(tmp_path / "resumed")]) == 0
+    assert json.loads((tmp_path / "resumed" / "config.json").read_text())["default_guidance"] == 6.0
+
+
+def test_init_from_a_model_of_other_labels_leaves_its_guidance_behind():
+    from engine.training.init_weights import sampling_defaults
+
+    config = {"labels": ["a", "b"], "default_guidance": 6.0, "default_guide": {"model": "g", "guidance": 4.0}}
+    assert sampling_defaults(config, ["a", "b"]) == {"default_guidance": 6.0,
+                                                     "default_guide": {"model": "g", "guidance": 4.0}}
+    assert sampling_defaults(config, ["x", "y"]) == {}  # its guide would not fit (a guide has the same labels)
+    assert sampling_defaults({"labels": None}, None) == {}

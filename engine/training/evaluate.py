@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from engine.model_cache import ModelCache
 from engine.recipe import DEFAULT_STEPS, Recipe
 from engine.recipe_fields import NO_GUIDE, STANDARD_PRIOR
 from engine.training.classifier import DigitClassifier, predict
 from engine.training.data import Digits, from_model_output
+from engine.training.nearest import two_nearest
 from engine.training.sampling import run_recipes, sample_recipes
 
 CONFIDENCE = 0.9
@@ -46,19 +46,10 @@ CONFIDENCE = 0.9
 MEMORISED_RATIO = 1 / 3  # nearest < this x second nearest: a copy of that one image (Yoon et al. 2023)
 
 
-def two_nearest_distances(samples: np.ndarray, train: np.ndarray, batch: int = 500) -> np.ndarray:
-    """uint8 (N, 28, 28) x uint8 (M, 28, 28) -> (N, 2): L2 distances of each sample to its nearest and
-    second nearest training images."""
-    reference = torch.from_numpy(train.reshape(len(train), -1).astype(np.float32) / 255)
-    queries = torch.from_numpy(samples.reshape(len(samples), -1).astype(np.float32) / 255)
-    return torch.cat([torch.cdist(queries[i:i + batch], reference).topk(2, dim=1, largest=False).values
-                      for i in range(0, len(queries), batch)]).numpy()
-
-
 def figures(images: np.ndarray, classifier: DigitClassifier, train: Digits, asked: np.ndarray | None = None,
             copies_lines: list[float] | None = None) -> dict[str, Any]:
     """The figures of `images`; copies only with the reference's per-class lines (reference())."""
-    return _figures(images, classifier, two_nearest_distances(images, train.images), asked, copies_lines)
+    return _figures(images, classifier, two_nearest(images, train.images)[0], asked, copies_lines)
 
 
 def _figures(images: np.ndarray, classifier: DigitClassifier, distances: np.ndarray, asked: np.ndarray | None,
@@ -89,7 +80,7 @@ def class_copies_lines(train: Digits) -> list[float]:
     """Per class 0-9, the 1st percentile of its training digits' distances to their nearest other
     training digit: a sample nearer a training image than that is nearer than 99% of real digits of
     its class are. A class without training digits gets 0 (nothing of it counts as a copy)."""
-    others = two_nearest_distances(train.images, train.images)[:, 1]  # [:, 0] is the digit itself
+    others = two_nearest(train.images, train.images, skip_duplicates=True)[0][:, 0]  # nearest other, different one
     return [round(float(np.percentile(others[train.labels == digit], 1)), 3) if (train.labels == digit).any()
             else 0.0 for digit in range(10)]
 
@@ -98,7 +89,7 @@ def reference(classifier: DigitClassifier, train: Digits, held_out: Digits) -> d
     """The figures of real held-out digits, with the per-class copies lines they and the samples are
     judged by (class_copies_lines; the held-out digits' own copies figure shows what the lines mean)."""
     lines = class_copies_lines(train)
-    result = _figures(held_out.images, classifier, two_nearest_distances(held_out.images, train.images),
+    result = _figures(held_out.images, classifier, two_nearest(held_out.images, train.images)[0],
                       held_out.labels, lines)
     result["copies_lines"] = lines
     return result

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.training.image_folder import ImageSet
-from engine.training.image_originality import class_lines, leave_one_out_nearest, originality, two_nearest
+from engine.training.image_originality import class_lines, leave_one_out_nearest, originality
+from engine.training.nearest import two_nearest
 
 
 def image_set(seed: int = 0) -> ImageSet:

@@ -21,6 +21,7 @@ from engine.models import find_model
 from engine.training.checkpoint import load_checkpoint
 from engine.training.data import default_data_path, load_digits, split, split_indices
 from engine.training.gan import GANTrainer
+from engine.training.nearest import two_nearest
 
 TINY = {"diffusion": "8,8,16", "vae": "8,16", "gan": "16,8"}
 
@@ -357,7 +358,7 @@ def test_a_sample_is_a_copy_by_the_line_of_the_class_it_is_classified_as(monkeyp
     train_set, bar = _bars_and_blobs()
     lines = evaluate.class_copies_lines(train_set)
     sample = np.roll(bar, 9, axis=1)  # three pixels beyond the last training 1: between the 1s' line and the 0s'
-    nearest = evaluate.two_nearest_distances(sample[None], train_set.images)[0, 0]
+    nearest = two_nearest(sample[None], train_set.images)[0][0, 0]
     assert lines[1] < nearest < lines[0]
     probabilities = np.eye(10, dtype=np.float32)[[classified_as]]
     monkeypatch.setattr(evaluate, "predict", lambda classifier, images: probabilities)
